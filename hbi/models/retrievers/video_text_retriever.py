@@ -1,0 +1,133 @@
+"""Text-video retrieval as towers + temporal module + interaction head."""
+import math
+from typing import Dict, Optional
+
+import torch
+from torch import Tensor, nn
+
+from hbi.registry import MODELS
+from hbi.utils.distributed import all_gather_with_grad
+from .base import BaseVideoTextModel, SampleList
+
+
+@MODELS.register_module()
+class VideoTextRetriever(BaseVideoTextModel):
+    """A CLIP-style retriever assembled from registered parts.
+
+    The text tower gives every token's embedding, the vision tower one
+    embedding per frame, the temporal module mixes frames, and the head owns
+    how text and video interact (mean pooling for the CLIP4Clip "meanP"
+    baseline, Hierarchical Banzhaf Interaction for HBI). Each text and each
+    video is encoded once (:meth:`encode_text`, :meth:`encode_video`); the
+    interaction of any texts with any videos is :meth:`similarity`.
+
+    Args:
+        text_encoder (dict): Config of the text tower (``CLIPTextTower``).
+        video_encoder (dict): Config of the frame tower (``CLIPVisionTower``).
+        head (dict): Config of the interaction head.
+        temporal (dict): Config of the temporal module.
+            Defaults to ``dict(type='IdentityTemporal')`` (meanP).
+        init_temporal_from_text (bool): Initialise the temporal module from
+            the text tower (HBI's seqTransf). Defaults to False.
+        init_logit_scale (float): Initial log inverse temperature, used when
+            no pretrained CLIP file provides one. Defaults to ln(1/0.07).
+        data_preprocessor (dict): Defaults to ``VideoTextDataPreprocessor``.
+        init_cfg (dict, optional): Defaults to None.
+
+    Shape:
+        - input_ids, attention_mask: (B, Lt); frames: (B, T, 3, H, W)
+          normalised; frame_mask: (B, T).
+    """
+
+    def __init__(self,
+                 text_encoder: dict,
+                 video_encoder: dict,
+                 head: dict,
+                 temporal: dict = dict(type='IdentityTemporal'),
+                 init_temporal_from_text: bool = False,
+                 init_logit_scale: float = math.log(1 / 0.07),
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='VideoTextDataPreprocessor')
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.text_encoder = MODELS.build(text_encoder)
+        self.video_encoder = MODELS.build(video_encoder)
+        self.temporal = MODELS.build(temporal)
+        self.head = MODELS.build(head)
+        self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
+        self.init_temporal_from_text = init_temporal_from_text
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        pretrained_scale = getattr(self.text_encoder, 'pretrained_logit_scale',
+                                   None)
+        if pretrained_scale is not None:
+            self.logit_scale.data.fill_(float(pretrained_scale))
+        if self.init_temporal_from_text:
+            self.temporal.init_from_text_tower(self.text_encoder)
+
+    # ----------------------------------------------------------- encoders
+    def encode_text(self, input_ids: Tensor, attention_mask: Tensor) -> dict:
+        """Features of every level for each text, computed once per text."""
+        if input_ids.dim() != 2 or attention_mask.shape != input_ids.shape:
+            raise ValueError(
+                'input_ids and attention_mask must both be [B, L], got '
+                f'{tuple(input_ids.shape)} and {tuple(attention_mask.shape)}')
+        tokens = self.text_encoder(input_ids, attention_mask)
+        return self.head.encode_text(tokens, attention_mask)
+
+    def encode_video(self, frames: Tensor, frame_mask: Tensor) -> dict:
+        """Features of every level for each video, computed once per video.
+
+        Only real frames go through the vision tower; padded ones stay 0.
+        """
+        if frames.dim() != 5:
+            raise ValueError('frames must be [B, T, 3, H, W] (normalised), '
+                             f'got a tensor of rank {frames.dim()}: '
+                             f'{tuple(frames.shape)}')
+        if frame_mask.shape != frames.shape[:2]:
+            raise ValueError(
+                f'frame_mask must be [B, T] = {tuple(frames.shape[:2])}, '
+                f'got {tuple(frame_mask.shape)}')
+        real = frame_mask.bool()
+        frame_emb = self.video_encoder(frames[real])
+        tokens = frame_emb.new_zeros(frames.shape[:2] + frame_emb.shape[1:])
+        tokens[real] = frame_emb
+        tokens = self.temporal(tokens, frame_mask)
+        return self.head.encode_video(tokens, frame_mask)
+
+    def similarity(self, text: dict, video: dict) -> Dict[str, Tensor]:
+        """Text-to-video similarities [Nt, Nv], per level and ``'fused'``."""
+        return self.head.similarity(text, video)
+
+    # ---------------------------------------------------------- the modes
+    def extract_feat(self, inputs: Dict[str, Tensor]) -> dict:
+        feats = {}
+        if 'input_ids' in inputs:
+            feats['text'] = self.encode_text(inputs['input_ids'],
+                                             inputs['attention_mask'])
+        if 'frames' in inputs:
+            feats['video'] = self.encode_video(inputs['frames'],
+                                               inputs['frame_mask'])
+        return feats
+
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: Optional[SampleList] = None) -> Dict[str, Tensor]:
+        """Losses over the batch gathered from all ranks (with gradients)."""
+        text = all_gather_with_grad(
+            self.encode_text(inputs['input_ids'], inputs['attention_mask']))
+        video = all_gather_with_grad(
+            self.encode_video(inputs['frames'], inputs['frame_mask']))
+        return self.head.loss(text, video, self.logit_scale)
+
+    def predict(self, inputs: Dict[str, Tensor],
+                data_samples: Optional[SampleList] = None) -> SampleList:
+        """Score each sample's own (text, video) pair: ``pred_score``."""
+        feats = self.extract_feat(inputs)
+        sims = self.similarity(feats['text'], feats['video'])['fused']
+        scores = sims.diagonal()
+        for sample, score in zip(data_samples, scores):
+            sample.set_field(score.detach(), 'pred_score')
+        return data_samples

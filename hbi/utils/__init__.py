@@ -1,0 +1,7 @@
+from .checkpoint_compat import (allow_mmengine_checkpoint_classes,
+                                trusted_checkpoint_globals)
+from .config import UnknownConfigKeyError, load_config
+from .launch import setup_launcher
+
+__all__ = ['allow_mmengine_checkpoint_classes', 'trusted_checkpoint_globals',
+           'UnknownConfigKeyError', 'load_config', 'setup_launcher']

@@ -1,0 +1,55 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``."""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import DictAction  # noqa: E402
+
+from hbi.engine.runner import HBIRunner  # noqa: E402
+from hbi.utils import load_config, setup_launcher  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test an hbi model')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where to save logs and metrics')
+    parser.add_argument('--dump', type=str,
+                        help='save the similarity matrix and ids (.npz)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys (unknown keys are an '
+                        'error)')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def build_config(args):
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if not osp.isfile(args.checkpoint):
+        raise SystemExit(f'checkpoint not found: {args.checkpoint}')
+    cfg.load_from = args.checkpoint
+    if args.dump:
+        if not args.dump.endswith('.npz'):
+            raise SystemExit(f'--dump must name a .npz file, got {args.dump}')
+        cfg.test_cfg = dict(cfg.get('test_cfg') or {}, dump=args.dump)
+    setup_launcher(cfg, args.launcher)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    runner = HBIRunner.from_cfg(build_config(args))
+    return runner.test()
+
+
+if __name__ == '__main__':
+    main()
