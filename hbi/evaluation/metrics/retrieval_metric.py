@@ -1,0 +1,204 @@
+"""Text-video retrieval metric: a thin mmengine wrapper around
+:mod:`hbi.evaluation.functional` (style pattern P7)."""
+from typing import Any, Dict, List, Literal, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.dist import broadcast_object_list, is_main_process
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+
+from hbi.registry import METRICS
+from ..functional.rescoring import dual_softmax, qb_norm
+from ..functional.retrieval import (check_ks, format_retrieval_table,
+                                    retrieval_metrics)
+
+RESCORERS = ('dsl', 'qb_norm')
+
+
+def _to_numpy(value: Any, name: str) -> np.ndarray:
+    """Return ``value`` as a numpy array (tensors are moved to CPU)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray):
+        return value
+    raise ValueError(f'RetrievalMetric.process: `{name}` must be a numpy '
+                     f'array or a torch tensor, got {type(value).__name__}')
+
+
+@METRICS.register_module()
+class RetrievalMetric(BaseMetric):
+    """Recall@k, median and mean rank for text-to-video and video-to-text.
+
+    The retrieval loop computes the whole similarity matrix and calls
+    ``process`` once, on rank 0, with one sample::
+
+        dict(similarity=[Nt, Nv], text_to_video=[Nt],
+             bank_similarity=[Nb, Nv])   # bank_similarity optional
+
+    ``compute_metrics`` returns the raw metrics (``'t2v/R@1'`` …
+    ``'v2t/MnR'``, see :func:`~hbi.evaluation.functional.retrieval_metrics`)
+    and, for each configured re-scorer, the same metrics re-computed on the
+    re-scored matrix under its name: ``'dsl/t2v/R@1'`` …,
+    ``'qb_norm/t2v/R@1'`` …. Re-scorers are applied to the raw matrix
+    independently (not chained).
+    QB-Norm reports text-to-video only: a bank of caption queries normalises
+    the video gallery, and says nothing about the video-to-text direction.
+    A table of all rows is logged through the current MMLogger.
+
+    Ranks use the pessimistic tie convention and the best own caption for
+    video-to-text (see :mod:`hbi.evaluation.functional.retrieval`).
+
+    Args:
+        ks (Sequence[int]): Cut-offs of ``R@k``. Defaults to (1, 5, 10, 50).
+        rescorers (Sequence[str]): Re-scorers to report in addition to the
+            raw metrics, any of ``'dsl'`` (dual softmax) and ``'qb_norm'``.
+            Defaults to () (none).
+        dsl_temperature (float): Logit multiplier of
+            :func:`~hbi.evaluation.functional.dual_softmax`. Defaults to 100.
+        qb_norm_k (int): Top-k of the QB-Norm activation set. Defaults to 1.
+        qb_norm_beta (float): QB-Norm inverse temperature. Defaults to 20.
+        qb_norm_bank (str): Where the QB-Norm query bank comes from.
+            ``'given'``: the sample's ``bank_similarity`` (e.g. training
+            captions against the test videos), and ``compute_metrics`` raises
+            if it is missing. ``'self'``: the test captions themselves (a
+            transductive shortcut that uses all test queries at once; report
+            it as such). Defaults to ``'given'``.
+        collect_device (str): Kept for the mmengine interface. Nothing is
+            gathered across ranks: the similarity matrix lives on rank 0
+            only. Defaults to ``'cpu'``.
+        prefix (str, optional): Prefix of every key, e.g. ``'retrieval'``.
+            Defaults to None.
+    """
+
+    default_prefix: Optional[str] = None
+
+    def __init__(self,
+                 ks: Sequence[int] = (1, 5, 10, 50),
+                 rescorers: Sequence[str] = (),
+                 dsl_temperature: float = 100.0,
+                 qb_norm_k: int = 1,
+                 qb_norm_beta: float = 20.0,
+                 qb_norm_bank: Literal['given', 'self'] = 'given',
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.ks = check_ks(ks)
+        if isinstance(rescorers, str) or not isinstance(rescorers, Sequence):
+            raise ValueError('RetrievalMetric: `rescorers` must be a list of '
+                             f'names from {RESCORERS}, got {rescorers!r}')
+        unknown = [name for name in rescorers if name not in RESCORERS]
+        if unknown or len(set(rescorers)) != len(rescorers):
+            raise ValueError(
+                f'RetrievalMetric: `rescorers` must be distinct names from '
+                f'{RESCORERS}, got {tuple(rescorers)!r}')
+        if qb_norm_bank not in ('given', 'self'):
+            raise ValueError("RetrievalMetric: `qb_norm_bank` must be 'given' "
+                             f"or 'self', got {qb_norm_bank!r}")
+        self.rescorers = tuple(rescorers)
+        self.dsl_temperature = dsl_temperature
+        self.qb_norm_k = qb_norm_k
+        self.qb_norm_beta = qb_norm_beta
+        self.qb_norm_bank = qb_norm_bank
+
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Store the similarity matrix (or matrices) of the samples.
+
+        Args:
+            data_batch (Any): Unused.
+            data_samples (Sequence[dict]): Dicts with ``similarity``,
+                ``text_to_video`` and optionally ``bank_similarity``.
+
+        Shape:
+            - similarity: :math:`(N_t, N_v)`.
+            - text_to_video: :math:`(N_t,)`.
+            - bank_similarity: :math:`(N_b, N_v)`.
+        """
+        for sample in data_samples:
+            missing = {'similarity', 'text_to_video'} - set(sample)
+            if missing:
+                raise ValueError('RetrievalMetric.process: each sample needs '
+                                 f'keys similarity and text_to_video, missing '
+                                 f'{sorted(missing)}')
+            result = {
+                key: _to_numpy(sample[key], key)
+                for key in ('similarity', 'text_to_video', 'bank_similarity')
+                if sample.get(key) is not None
+            }
+            self.results.append(result)
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Compute raw and re-scored metrics and log them as a table.
+
+        Args:
+            results (list[dict]): Exactly one processed sample.
+
+        Returns:
+            dict: Raw metrics, then ``'<rescorer>/…'`` metrics per re-scorer.
+        """
+        if len(results) != 1:
+            raise ValueError(
+                'RetrievalMetric expects exactly one processed sample holding '
+                f'the full similarity matrix, got {len(results)}')
+        sim = results[0]['similarity']
+        text_to_video = results[0]['text_to_video']
+        metrics = retrieval_metrics(sim, text_to_video, self.ks)
+        for name in self.rescorers:
+            if name == 'dsl':
+                rescored = retrieval_metrics(
+                    dual_softmax(sim, self.dsl_temperature), text_to_video,
+                    self.ks)
+            else:
+                rescored = {
+                    key: value
+                    for key, value in retrieval_metrics(
+                        qb_norm(sim, self._bank(results[0]), self.qb_norm_k,
+                                self.qb_norm_beta), text_to_video,
+                        self.ks).items() if key.startswith('t2v/')
+                }
+            metrics.update({f'{name}/{k}': v for k, v in rescored.items()})
+        print_log(
+            'Text-video retrieval (ranks: pessimistic ties, v2t: best own '
+            'caption)\n' + format_retrieval_table(metrics),
+            logger='current')
+        return metrics
+
+    def _bank(self, result: dict) -> np.ndarray:
+        """The QB-Norm bank similarities chosen by ``qb_norm_bank``."""
+        if self.qb_norm_bank == 'self':
+            return result['similarity']
+        if 'bank_similarity' not in result:
+            raise ValueError(
+                "RetrievalMetric: rescorer 'qb_norm' needs `bank_similarity` "
+                '[Nb, Nv] in the processed sample (e.g. training captions vs '
+                "test videos), or qb_norm_bank='self' to use the test "
+                'captions as the bank')
+        return result['bank_similarity']
+
+    def evaluate(self, size: int) -> dict:
+        """Compute the metrics on rank 0 and broadcast them.
+
+        Unlike :meth:`BaseMetric.evaluate` nothing is collected across ranks:
+        the loop processes the whole matrix on rank 0, and mmengine's
+        ``collect_results`` zips the ranks' lists, which would drop rank 0's
+        single sample when the other ranks have none.
+
+        Args:
+            size (int): Ignored (the sample holds the whole test set).
+
+        Returns:
+            dict: The metrics, with ``prefix`` prepended if set.
+        """
+        if is_main_process():
+            _metrics = self.compute_metrics(self.results)
+            if self.prefix:
+                _metrics = {
+                    f'{self.prefix}/{k}': v
+                    for k, v in _metrics.items()
+                }
+            metrics = [_metrics]
+        else:
+            metrics = [None]
+        broadcast_object_list(metrics)
+        self.results.clear()
+        return metrics[0]
