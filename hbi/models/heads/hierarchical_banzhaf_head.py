@@ -1,0 +1,312 @@
+"""Hierarchical Banzhaf Interaction head (``hbi_method.md`` A4-A10)."""
+import logging
+import os.path as osp
+from typing import Dict, Optional, Sequence, Union
+
+import torch
+from mmengine.logging import print_log
+from mmengine.model import BaseModule, normal_init
+from torch import Tensor, nn
+
+from hbi.registry import MODELS
+from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
+from ..layers import (BanzhafEstimator, ClusterTokenMerge, TokenClusterBlock,
+                      TokenWeightHead, positive_pair_interaction,
+                      weighted_token_interaction)
+from ..losses.banzhaf_distillation_loss import BanzhafDistillationLoss
+from ..losses.contrastive_loss import symmetric_info_nce
+from ..losses.level_distillation_loss import LevelDistillationLoss
+
+LEVELS = ('entity', 'action', 'event')
+Features = Dict[str, Tensor]
+
+
+def index_select_features(features: Features, index: Union[Tensor,
+                                                           slice]) -> Features:
+    """Items ``index`` of encoded features (every tensor's first dim)."""
+    return {key: value[index] for key, value in features.items()}
+
+
+def cat_features(features: Sequence[Features]) -> Features:
+    """Concatenate encoded features of several item blocks."""
+    return {
+        key: torch.cat([feats[key] for feats in features])
+        for key in features[0]
+    }
+
+
+@MODELS.register_module()
+class HierarchicalBanzhafHead(BaseModule):
+    """Entity/action/event WTI similarities, merging, Banzhaf distillation.
+
+    Encoded features are plain dicts of tensors whose first dim is the item:
+    ``'{level}_tokens'`` (N, L_level, D), ``'{level}_weight_logits'``
+    (N, L_level) for each level, and ``'entity_mask'`` (N, L) (merged levels
+    have no padding). Slice/concatenate them with
+    :func:`index_select_features` / :func:`cat_features`; gather them across
+    ranks key by key.
+
+    Args:
+        embed_dim (int): Token width D. Defaults to 512.
+        num_levels (int): 1 (entity), 2 (+action) or 3 (+event). Defaults
+            to 3.
+        num_heads (int): Heads of the TCBlocks. Defaults to 8.
+        text_merge_rates (Sequence[float]): Cluster rates of the text merge
+            steps. Defaults to (0.25, 0.5).
+        video_merge_rates (Sequence[float]): Same for video. Defaults to
+            (0.25, 0.5).
+        cluster_k (int): DPC-KNN neighbours. Defaults to 3.
+        rate (Sequence[float]): Inference weight of each level's similarity,
+            one per level (a longer sequence is cut to ``num_levels``).
+            Defaults to (1, 0, 0).
+        skl (float): Weight of the Banzhaf distillation. Defaults to 1.0.
+        kl (float): Weight of the self-distillation. Defaults to 2.0.
+        teacher_checkpoint (str, optional): File of the trained estimator
+            (teacher) weights. None turns the Banzhaf terms off.
+            Defaults to None.
+        estimator_channels (int): Estimator width. Defaults to 64.
+        detach_self_distill_target (bool): Detach ``s_entity`` in the
+            self-distillation (the release does not). Defaults to False.
+        mask_padded_inputs (bool): Zero padded tokens before merging, making
+            the merged levels independent of what padded slots hold (the
+            release does not; its token conv sees them). Defaults to False.
+        init_cfg (dict, optional): mmengine init config. Defaults to None.
+
+    Shape:
+        - encode_text/encode_video: tokens (B, L, D), mask (B, L).
+        - similarity: dict of (Nt, Nv).
+    """
+
+    def __init__(self,
+                 embed_dim: int = 512,
+                 num_levels: int = 3,
+                 num_heads: int = 8,
+                 text_merge_rates: Sequence[float] = (0.25, 0.5),
+                 video_merge_rates: Sequence[float] = (0.25, 0.5),
+                 cluster_k: int = 3,
+                 rate: Sequence[float] = (1.0, 0.0, 0.0),
+                 skl: float = 1.0,
+                 kl: float = 2.0,
+                 teacher_checkpoint: Optional[str] = None,
+                 estimator_channels: int = 64,
+                 detach_self_distill_target: bool = False,
+                 mask_padded_inputs: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_levels not in (1, 2, 3):
+            raise ValueError(f'HierarchicalBanzhafHead: num_levels must be 1, '
+                             f'2 or 3, got {num_levels}')
+        for name, rates in (('text_merge_rates', text_merge_rates),
+                            ('video_merge_rates', video_merge_rates)):
+            if len(rates) < num_levels - 1:
+                raise ValueError(f'HierarchicalBanzhafHead: {name} needs '
+                                 f'{num_levels - 1} rates, got {rates}')
+        if len(rate) < num_levels:
+            raise ValueError(f'HierarchicalBanzhafHead: rate needs '
+                             f'{num_levels} values, got {rate}')
+        self.embed_dim = embed_dim
+        self.levels = LEVELS[:num_levels]
+        self.rate = tuple(float(r) for r in rate[:num_levels])
+        self.mask_padded_inputs = mask_padded_inputs
+        steps = range(num_levels - 1)
+        self.text_weight_heads = nn.ModuleList(
+            TokenWeightHead(embed_dim) for _ in self.levels)
+        self.video_weight_heads = nn.ModuleList(
+            TokenWeightHead(embed_dim) for _ in self.levels)
+        self.text_merges = nn.ModuleList(
+            ClusterTokenMerge(embed_dim, text_merge_rates[i], cluster_k)
+            for i in steps)
+        self.text_blocks = nn.ModuleList(
+            TokenClusterBlock(embed_dim, num_heads) for _ in steps)
+        self.video_merges = nn.ModuleList(
+            ClusterTokenMerge(embed_dim, video_merge_rates[i], cluster_k)
+            for i in steps)
+        self.video_blocks = nn.ModuleList(
+            TokenClusterBlock(embed_dim, num_heads) for _ in steps)
+        # Release initialisation (its ``init_weights``): Linear N(0, 0.02),
+        # zero bias; LayerNorm/conv keep PyTorch's defaults.
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                normal_init(module, std=0.02, bias=0.0)
+        self.banzhaf_estimators = nn.ModuleList(
+            BanzhafEstimator(estimator_channels) for _ in self.levels)
+        self.teacher = BanzhafEstimator(estimator_channels)
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
+        self.banzhaf_loss = BanzhafDistillationLoss(loss_weight=skl)
+        self.self_distill_loss = LevelDistillationLoss(
+            loss_weight=kl, detach_target=detach_self_distill_target)
+        self.use_banzhaf = teacher_checkpoint is not None
+        if self.use_banzhaf:
+            self._load_teacher(teacher_checkpoint)
+        else:
+            print_log(
+                'HierarchicalBanzhafHead: teacher_checkpoint is None, so the '
+                'Banzhaf distillation terms (loss_banzhaf_*) are off.',
+                logger='current',
+                level=logging.WARNING)
+
+    def _load_teacher(self, path: str) -> None:
+        """Load the frozen teacher from the released estimator file."""
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'HierarchicalBanzhafHead: teacher_checkpoint {path!r} does '
+                'not exist')
+        with trusted_checkpoint_globals():
+            state = torch.load(path, map_location='cpu', weights_only=True)
+        if isinstance(state, dict) and isinstance(state.get('state_dict'),
+                                                  dict):
+            state = state['state_dict']
+        if not isinstance(state, dict):
+            raise TypeError(f'teacher_checkpoint {path!r}: expected a state '
+                            f'dict, got {type(state).__name__}')
+        state = {
+            (k[len('module.'):] if k.startswith('module.') else k): v
+            for k, v in state.items()
+        }
+        for prefix in ('banzhafteacher.', 'banzhafmodel.', 'teacher.'):
+            picked = {
+                k[len(prefix):]: v
+                for k, v in state.items() if k.startswith(prefix)
+            }
+            if picked:
+                state = picked
+                break
+        missing, unexpected = self.teacher.load_state_dict(state, strict=False)
+        # ``bn`` is unused, so a file without it is accepted.
+        missing = [k for k in missing if not k.startswith('bn.')]
+        if missing or unexpected:
+            raise KeyError(f'teacher_checkpoint {path!r} does not hold an '
+                           f'estimator: missing {missing}, unexpected '
+                           f'{unexpected}')
+
+    def train(self, mode: bool = True) -> 'HierarchicalBanzhafHead':
+        """Set train/eval mode; the teacher always stays in eval mode."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def _encode(self, tokens: Tensor, mask: Optional[Tensor],
+                weight_heads: nn.ModuleList, merges: nn.ModuleList,
+                blocks: nn.ModuleList, name: str) -> Features:
+        if tokens.dim() != 3 or tokens.shape[-1] != self.embed_dim:
+            raise ValueError(f'{name}: tokens must be (B, L, {self.embed_dim})'
+                             f', got {tuple(tokens.shape)}')
+        if mask is None:
+            mask = tokens.new_ones(tokens.shape[:2])
+        if tuple(mask.shape) != tuple(tokens.shape[:2]):
+            raise ValueError(f'{name}: mask must be {tuple(tokens.shape[:2])},'
+                             f' got {tuple(mask.shape)}')
+        mask = (mask > 0).to(tokens.dtype)
+        features = {
+            'entity_tokens': tokens,
+            'entity_mask': mask,
+            'entity_weight_logits': weight_heads[0](tokens)
+        }
+        step_mask: Optional[Tensor] = mask
+        if self.mask_padded_inputs:
+            tokens = tokens * mask.unsqueeze(-1)
+        for step, level in enumerate(self.levels[1:]):
+            merged, step_tokens, score = merges[step](tokens, step_mask)
+            tokens = blocks[step](merged, step_tokens, score)
+            step_mask = None  # merged tokens are all real
+            features[f'{level}_tokens'] = tokens
+            features[f'{level}_weight_logits'] = weight_heads[step + 1](tokens)
+        return features
+
+    def encode_text(self, tokens: Tensor,
+                    mask: Optional[Tensor] = None) -> Features:
+        """Per-level text features, computed once per text.
+
+        Args:
+            tokens (Tensor): Projected text tokens, (B, Lt, D).
+            mask (Tensor, optional): 1 on real tokens, (B, Lt).
+
+        Returns:
+            dict[str, Tensor]: See the class docstring.
+        """
+        return self._encode(tokens, mask, self.text_weight_heads,
+                            self.text_merges, self.text_blocks, 'encode_text')
+
+    def encode_video(self, tokens: Tensor,
+                     mask: Optional[Tensor] = None) -> Features:
+        """Per-level video features, computed once per video.
+
+        Args:
+            tokens (Tensor): Frame features, (B, Lv, D).
+            mask (Tensor, optional): 1 on real frames, (B, Lv).
+
+        Returns:
+            dict[str, Tensor]: See the class docstring.
+        """
+        return self._encode(tokens, mask, self.video_weight_heads,
+                            self.video_merges, self.video_blocks,
+                            'encode_video')
+
+    def similarity(self, text_features: Features,
+                   video_features: Features) -> Dict[str, Tensor]:
+        """WTI similarity of every text with every video at every level.
+
+        Any block of texts/videos gives exactly the matching block of the
+        full matrices. Peak memory: ``Nt * Nv * Lt * Lv`` floats (entity).
+
+        Returns:
+            dict[str, Tensor]: ``entity``/``action``/``event`` (the configured
+            levels) and ``fused`` = sum of ``rate[l] * s_l``, each (Nt, Nv).
+        """
+        sims = {}
+        for level in self.levels:
+            sims[level] = weighted_token_interaction(
+                text_features[f'{level}_tokens'],
+                text_features.get(f'{level}_mask'),
+                text_features[f'{level}_weight_logits'],
+                video_features[f'{level}_tokens'],
+                video_features.get(f'{level}_mask'),
+                video_features[f'{level}_weight_logits'])
+        sims['fused'] = sum(r * sims[level]
+                            for r, level in zip(self.rate, self.levels))
+        return sims
+
+    def loss(self, text_features: Features, video_features: Features,
+             logit_scale: Union[Tensor, float]) -> Dict[str, Tensor]:
+        """Training losses of one gathered batch; text b pairs with video b.
+
+        Per level: ``loss_contrastive_{level}`` (symmetric InfoNCE, tau =
+        exp(logit_scale)); ``loss_banzhaf_{level}`` (only with a teacher:
+        ``skl`` * KL between the frozen teacher and the level's estimator on
+        the positive-pair matrices A_bb; the teacher's input and output are
+        detached, the student's input A_bb is not); and for action/event
+        ``loss_self_distill_{level}`` (``kl`` * KL from the entity level).
+
+        Returns:
+            dict[str, Tensor]: Scalar losses.
+        """
+        num_texts = text_features['entity_tokens'].shape[0]
+        num_videos = video_features['entity_tokens'].shape[0]
+        if num_texts != num_videos:
+            raise ValueError('HierarchicalBanzhafHead.loss: text_features and '
+                             'video_features must hold the same number of '
+                             f'pairs, got {num_texts} and {num_videos}')
+        logit_scale = torch.as_tensor(
+            logit_scale, device=text_features['entity_tokens'].device)
+        sims = self.similarity(text_features, video_features)
+        losses = {}
+        for index, level in enumerate(self.levels):
+            losses[f'loss_contrastive_{level}'] = symmetric_info_nce(
+                sims[level], logit_scale)
+            if not self.use_banzhaf:
+                continue
+            text_mask = text_features.get(f'{level}_mask')
+            video_mask = video_features.get(f'{level}_mask')
+            pairs = positive_pair_interaction(
+                text_features[f'{level}_tokens'], text_mask,
+                video_features[f'{level}_tokens'], video_mask)
+            student = self.banzhaf_estimators[index](pairs)
+            with torch.no_grad():
+                teacher = self.teacher(pairs.detach())
+            losses[f'loss_banzhaf_{level}'] = self.banzhaf_loss(
+                student, teacher, text_mask, video_mask)
+        for level in self.levels[1:]:
+            losses[f'loss_self_distill_{level}'] = self.self_distill_loss(
+                sims[level], sims['entity'])
+        return losses
