@@ -1,0 +1,5 @@
+from .identity_temporal import IdentityTemporal
+from .temporal_lstm import TemporalLSTM
+from .temporal_transformer import TemporalTransformer
+
+__all__ = ['IdentityTemporal', 'TemporalLSTM', 'TemporalTransformer']
