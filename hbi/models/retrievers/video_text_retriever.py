@@ -5,6 +5,8 @@ from typing import Dict, Optional
 import torch
 from torch import Tensor, nn
 
+from hbi.models.backbones.openai_clip_conversion import (
+    convert_openai_clip, load_openai_clip_state_dict)
 from hbi.registry import MODELS
 from hbi.utils.distributed import all_gather_with_grad
 from .base import BaseVideoTextModel, SampleList
@@ -58,13 +60,17 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.head = MODELS.build(head)
         self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
         self.init_temporal_from_text = init_temporal_from_text
+        # The towers load their own weights; the temperature comes from the
+        # same OpenAI file.
+        self.clip_file = text_encoder.get('pretrained')
 
     def init_weights(self) -> None:
         super().init_weights()
-        pretrained_scale = getattr(self.text_encoder, 'pretrained_logit_scale',
-                                   None)
-        if pretrained_scale is not None:
-            self.logit_scale.data.fill_(float(pretrained_scale))
+        if self.clip_file:
+            clip = convert_openai_clip(load_openai_clip_state_dict(
+                self.clip_file))
+            if clip.get('logit_scale') is not None:
+                self.logit_scale.data.fill_(float(clip['logit_scale']))
         if self.init_temporal_from_text:
             self.temporal.init_from_text_tower(self.text_encoder)
 

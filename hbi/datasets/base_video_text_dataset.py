@@ -1,0 +1,268 @@
+"""A dataset of unique videos and their captions, iterated as pairs, texts
+or videos."""
+import copy
+import logging
+import os.path as osp
+from typing import Callable, Literal, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset, Compose
+from mmengine.logging import print_log
+
+from hbi.registry import TRANSFORMS
+from .transforms.formatting import MODALITY_GROUPS, Modality
+from .transforms.video_reader import VideoDecodeError
+
+CaptionSampling = Literal['all', 'one_per_video']
+DATA_HELP = (
+    'Generate the synthetic world with `python tools/data/synthetic/'
+    'generate_synthetic_world.py --out data/synthetic`, or prepare the real '
+    'data as described in docs/en/data_preparation.md.')
+
+
+def _build_transforms(cfgs: Sequence[Union[dict, Callable]]) -> Compose:
+    # Built with hbi's registry so that names resolve without a default
+    # scope (``mmaction.Resize`` etc. still resolve across scopes).
+    return Compose([
+        TRANSFORMS.build(cfg) if isinstance(cfg, dict) else cfg
+        for cfg in cfgs
+    ])
+
+
+class BaseVideoTextDataset(BaseDataset):
+    """Unique ``videos`` and their captions ``texts``, viewed by modality.
+
+    Subclasses implement :meth:`load_annotations`, returning
+
+    - ``videos``: dicts with ``video_id``, ``video_path`` and optional
+      ``start``/``end`` (seconds, ``None`` = whole video);
+    - ``texts``: dicts with ``caption`` and ``video_index`` (into ``videos``).
+
+    Items depend on ``modality``: ``'pair'`` gives (video, caption) items,
+    every caption once per epoch (``caption_sampling='all'``) or one random
+    caption per video (``'one_per_video'``, chosen by
+    ``np.random.default_rng((seed, epoch, idx))`` so that it is deterministic;
+    call :meth:`set_epoch` each epoch, e.g. from a hook; with
+    ``persistent_workers=True`` workers keep their copy of ``epoch``, so use
+    non-persistent workers for this mode); ``'text'`` gives every caption and
+    decodes no video; ``'video'`` gives every video once. :meth:`with_modality`
+    returns a view with another modality sharing the annotations.
+
+    ``__getitem__`` runs ``video_pipeline`` (if the item has a video),
+    ``text_pipeline`` (if it has a text), then ``pack``. Items carry
+    ``video_id``, ``video_index``, ``text_index`` (-1 for a video-only item),
+    ``caption`` (``''`` for a video-only item) and ``item_modality``.
+
+    Args:
+        ann_file (str): Annotation file, relative to ``data_root``.
+        data_root (str): Root folder; must exist if given.
+        data_prefix (dict): ``video`` folder, relative to ``data_root``.
+            Defaults to ``dict(video='videos')``.
+        video_ext (str): Video file extension. Defaults to ``'.mp4'``.
+        video_pipeline (Sequence[dict]): Transforms producing ``imgs`` from
+            ``video_path`` (e.g. ``LoadVideoFrames``, ``mmaction.Resize``).
+        text_pipeline (Sequence[dict]): Transforms of ``caption`` (e.g.
+            ``TokenizeText``).
+        pack (dict): The packing transform. Defaults to
+            ``dict(type='PackVideoTextInputs')``.
+        modality (str): ``'pair'``, ``'text'`` or ``'video'``.
+            Defaults to ``'pair'``.
+        caption_sampling (str): ``'all'`` or ``'one_per_video'`` (pairs
+            only). Defaults to ``'all'``.
+        seed (int): Seed of ``'one_per_video'``. Defaults to 0.
+        skip_invalid (bool): In training (``test_mode=False``), skip a video
+            that cannot be decoded (warning naming it; mmengine fetches
+            another index) instead of raising. Defaults to False.
+        **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
+            (``test_mode``, ``lazy_init``, ``indices``, ``serialize_data``,
+            ``max_refetch``, ``metainfo``).
+
+    Raises:
+        FileNotFoundError: If ``data_root`` does not exist (the message says
+            how to generate or prepare data).
+    """
+
+    def __init__(self,
+                 ann_file: str = '',
+                 data_root: str = '',
+                 data_prefix: Optional[dict] = None,
+                 video_ext: str = '.mp4',
+                 video_pipeline: Sequence[Union[dict, Callable]] = (),
+                 text_pipeline: Sequence[Union[dict, Callable]] = (),
+                 pack: Optional[dict] = None,
+                 modality: Modality = 'pair',
+                 caption_sampling: CaptionSampling = 'all',
+                 seed: int = 0,
+                 skip_invalid: bool = False,
+                 **kwargs) -> None:
+        if data_root and not osp.isdir(data_root):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: data_root {data_root!r} does not '
+                f'exist. {DATA_HELP}')
+        self._check_choice('modality', modality, MODALITY_GROUPS)
+        self._check_choice('caption_sampling', caption_sampling,
+                           ('all', 'one_per_video'))
+        self.video_ext = video_ext
+        self.modality = modality
+        self.caption_sampling = caption_sampling
+        self.seed, self.epoch = seed, 0
+        self.skip_invalid = skip_invalid
+        self.video_pipeline = _build_transforms(video_pipeline)
+        self.text_pipeline = _build_transforms(text_pipeline)
+        self.pack = TRANSFORMS.build(
+            copy.deepcopy(pack or dict(type='PackVideoTextInputs')))
+        self.videos: Optional[list[dict]] = None
+        self.texts: Optional[list[dict]] = None
+        self.video_texts: list[list[int]] = []
+        self.missing_video_ids: list[str] = []
+        self.invalid_videos: list[tuple[str, str]] = []
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=copy.deepcopy(data_prefix or dict(video='videos')),
+            pipeline=[],
+            **kwargs)
+
+    @staticmethod
+    def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
+        if value not in choices:
+            raise ValueError(f'{name} must be one of {list(choices)}, got '
+                             f'{value!r}')
+
+    # -- annotations -------------------------------------------------------
+    def load_annotations(self) -> tuple[list[dict], list[dict]]:
+        """Return ``(videos, texts)``; see the class docstring."""
+        raise NotImplementedError
+
+    def video_path(self, video_id: str) -> str:
+        """Path of a video file under ``data_prefix['video']``."""
+        return osp.join(self.data_prefix['video'], video_id + self.video_ext)
+
+    def _set_annotations(self, videos: list[dict], texts: list[dict]) -> None:
+        video_texts: list[list[int]] = [[] for _ in videos]
+        for text_index, text in enumerate(texts):
+            video_texts[text['video_index']].append(text_index)
+        self.videos, self.texts, self.video_texts = videos, texts, video_texts
+        self.missing_video_ids = [
+            v['video_id'] for v in videos if not osp.isfile(v['video_path'])
+        ]
+        uncaptioned = [v['video_id'] for v, t in zip(videos, video_texts)
+                       if not t]
+        if uncaptioned:
+            print_log(
+                f'{type(self).__name__}: {len(uncaptioned)} videos have no '
+                f'caption, e.g. {uncaptioned[:5]}; they appear only in the '
+                "'video' view.",
+                logger='current',
+                level=logging.WARNING)
+        if self.missing_video_ids:
+            print_log(
+                f'{type(self).__name__}: {len(self.missing_video_ids)} of '
+                f'{len(videos)} videos referenced by the annotations are '
+                f'missing under {self.data_prefix["video"]!r}, e.g. '
+                f'{self.missing_video_ids[:5]}. Decoding them will '
+                + ('skip them (skip_invalid=True).'
+                   if self.skip_invalid else 'raise (skip_invalid=False).'),
+                logger='current',
+                level=logging.WARNING)
+
+    def load_data_list(self) -> list[dict]:
+        """Items of the current modality (annotations are parsed once and
+        shared by :meth:`with_modality` views)."""
+        if self.videos is None:
+            self._set_annotations(*self.load_annotations())
+        if self.modality == 'video':
+            return [dict(video_index=i) for i in range(len(self.videos))]
+        if (self.modality == 'pair'
+                and self.caption_sampling == 'one_per_video'):
+            return [
+                dict(video_index=i) for i, texts in enumerate(self.video_texts)
+                if texts
+            ]
+        return [dict(text_index=i) for i in range(len(self.texts))]
+
+    # -- views and epochs --------------------------------------------------
+    def with_modality(self, modality: Modality) -> 'BaseVideoTextDataset':
+        """A shallow copy iterating ``'pair'``, ``'text'`` or ``'video'``
+        items; annotations and pipelines are shared."""
+        self._check_choice('modality', modality, MODALITY_GROUPS)
+        view = copy.copy(self)
+        view.modality = modality
+        view.data_list = []
+        view._fully_initialized = False
+        if self._fully_initialized:  # else it initialises lazily, as self
+            view.full_init()
+        return view
+
+    def set_epoch(self, epoch: int) -> None:
+        """Set the epoch used by ``caption_sampling='one_per_video'``."""
+        self.epoch = epoch
+
+    # -- items ---------------------------------------------------------------
+    def get_data_info(self, idx: int) -> dict:
+        """The idx-th item with its video and caption fields filled in."""
+        item = super().get_data_info(idx)
+        groups = MODALITY_GROUPS[self.modality]
+        if 'text' in groups and 'text_index' not in item:
+            # one_per_video: a caption drawn from (seed, epoch, idx).
+            choices = self.video_texts[item['video_index']]
+            rng = np.random.default_rng((self.seed, self.epoch, idx))
+            item['text_index'] = choices[int(rng.integers(len(choices)))]
+        text_index = item.get('text_index', -1)
+        video_index = (self.texts[text_index]['video_index']
+                       if text_index >= 0 else item['video_index'])
+        video = self.videos[video_index]
+        item.update(
+            item_modality=self.modality,
+            video_index=video_index,
+            text_index=text_index,
+            video_id=video['video_id'],
+            caption=self.texts[text_index]['caption']
+            if text_index >= 0 else '')
+        if 'video' in groups:
+            item.update(
+                video_path=video['video_path'],
+                start=video.get('start'),
+                end=video.get('end'))
+        return item
+
+    def prepare_data(self, idx: int) -> Optional[dict]:
+        """Run the video pipeline, the text pipeline and ``pack``; ``None``
+        for an undecodable video when ``skip_invalid`` (training only)."""
+        results = self.get_data_info(idx)
+        groups = MODALITY_GROUPS[self.modality]
+        if 'video' in groups:
+            try:
+                results = self.video_pipeline(results)
+            except VideoDecodeError as e:
+                if self.skip_invalid and not self.test_mode:
+                    self._on_invalid_video(e)
+                    return None
+                if self.test_mode:
+                    raise
+                raise VideoDecodeError(
+                    e.path, f'{e.reason} (set skip_invalid=True to skip such '
+                    'videos in training)', e.video_id) from e
+            if results is None:
+                return None
+        if 'text' in groups:
+            results = self.text_pipeline(results)
+            if results is None:
+                return None
+        return self.pack(results)
+
+    def _on_invalid_video(self, error: VideoDecodeError) -> None:
+        """Hook point for skipped videos: logs a warning and records
+        ``(video_id, reason)`` in ``invalid_videos``.
+
+        The record lives in the process that decoded the video (a DataLoader
+        worker); a counted end-of-epoch report would gather these from the
+        workers (e.g. through a shared queue or the data samples): later
+        work.
+        """
+        self.invalid_videos.append((error.video_id, error.reason))
+        print_log(
+            f'{type(self).__name__}: skipping video {error.video_id!r} '
+            f'({error.path}): {error.reason}',
+            logger='current',
+            level=logging.WARNING)

@@ -1,0 +1,45 @@
+"""Tokenize an item's caption into CLIP ids (method A1)."""
+from typing import Optional
+
+from mmcv.transforms import BaseTransform
+
+from hbi.registry import TOKENIZERS, TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class TokenizeText(BaseTransform):
+    """Turn ``caption`` into padded CLIP token ids and their mask.
+
+    **Required Keys:** ``caption``
+
+    **Added Keys:** ``input_ids`` (int64 array), ``attention_mask`` (int64
+    array, 1 on start, words and end tokens)
+
+    Args:
+        max_length (int): Total tokens incl. start and end (Lt). Defaults
+            to 32.
+        tokenizer (dict, optional): Config of a ``TOKENIZERS`` entry with an
+            ``encode(texts, max_length)`` method. Defaults to
+            ``dict(type='CLIPBPETokenizer')``.
+
+    Shape:
+        - ``input_ids``, ``attention_mask``: [max_length].
+    """
+
+    def __init__(self,
+                 max_length: int = 32,
+                 tokenizer: Optional[dict] = None) -> None:
+        self.max_length = max_length
+        self.tokenizer_cfg = dict(tokenizer or dict(type='CLIPBPETokenizer'))
+        self.tokenizer = TOKENIZERS.build(dict(self.tokenizer_cfg))
+
+    def transform(self, results: dict) -> dict:
+        ids, mask = self.tokenizer.encode([results['caption']],
+                                          max_length=self.max_length)
+        results['input_ids'] = ids[0].numpy()
+        results['attention_mask'] = mask[0].numpy()
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(max_length={self.max_length}, '
+                f'tokenizer={self.tokenizer_cfg})')

@@ -1,0 +1,5 @@
+"""Text tokenizers (registered in ``TOKENIZERS``)."""
+from .clip_tokenizer import (CLIPBPETokenizer, build_clip_vocab,
+                             normalize_caption)
+
+__all__ = ['CLIPBPETokenizer', 'build_clip_vocab', 'normalize_caption']

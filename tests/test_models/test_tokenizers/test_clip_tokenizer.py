@@ -1,0 +1,178 @@
+"""CLIPBPETokenizer against an independent re-implementation of OpenAI's
+``clip/simple_tokenizer.py`` (written here from the published algorithm)."""
+import csv
+import gzip
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import ftfy
+import pytest
+import regex
+import torch
+
+from hbi.models.tokenizers import CLIPBPETokenizer
+from hbi.registry import TOKENIZERS
+
+SHARED = Path('/work/shared/data')
+BPE_PATH = SHARED / 'clip' / 'bpe_simple_vocab_16e6.txt.gz'
+JSFUSION = SHARED / 'msrvtt' / 'MSRVTT_JSFUSION_test.csv'
+
+
+def _bytes_to_unicode() -> dict:
+    bs = (list(range(ord('!'), ord('~') + 1)) +
+          list(range(ord('¡'), ord('¬') + 1)) +
+          list(range(ord('®'), ord('ÿ') + 1)))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, [chr(c) for c in cs]))
+
+
+class ReferenceSimpleTokenizer:
+    """OpenAI's SimpleTokenizer: vocab from merges, greedy lowest-rank BPE."""
+
+    def __init__(self, bpe_path: Path) -> None:
+        self.byte_encoder = _bytes_to_unicode()
+        merges = gzip.open(bpe_path).read().decode('utf-8').split('\n')
+        merges = [tuple(m.split()) for m in merges[1:49152 - 256 - 2 + 1]]
+        vocab = list(self.byte_encoder.values())
+        vocab = vocab + [v + '</w>' for v in vocab]
+        vocab += [''.join(m) for m in merges]
+        vocab += ['<|startoftext|>', '<|endoftext|>']
+        self.encoder = {v: i for i, v in enumerate(vocab)}
+        self.ranks = {m: i for i, m in enumerate(merges)}
+        self.pat = regex.compile(
+            r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|"""
+            r"""[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+""", regex.IGNORECASE)
+
+    @lru_cache(maxsize=None)
+    def bpe(self, token: str) -> tuple:
+        word = tuple(token[:-1]) + (token[-1] + '</w>', )
+        while len(word) > 1:
+            pairs = {(word[i], word[i + 1]) for i in range(len(word) - 1)}
+            best = min(pairs, key=lambda p: self.ranks.get(p, float('inf')))
+            if best not in self.ranks:
+                break
+            first, second = best
+            new_word, i = [], 0
+            while i < len(word):
+                if (i < len(word) - 1 and word[i] == first
+                        and word[i + 1] == second):
+                    new_word.append(first + second)
+                    i += 2
+                else:
+                    new_word.append(word[i])
+                    i += 1
+            word = tuple(new_word)
+        return word
+
+    def encode(self, text: str) -> list:
+        text = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
+        text = re.sub(r'\s+', ' ', text).strip().lower()
+        ids = []
+        for token in regex.findall(self.pat, text):
+            token = ''.join(self.byte_encoder[b]
+                            for b in token.encode('utf-8'))
+            ids.extend(self.encoder[t] for t in self.bpe(token))
+        return ids
+
+
+def _a1_row(words: list, length: int) -> list:
+    tokens = [49406] + words[:length - 2] + [49407]
+    return tokens + [0] * (length - len(tokens))
+
+
+@pytest.fixture(scope='module')
+def reference() -> ReferenceSimpleTokenizer:
+    return ReferenceSimpleTokenizer(BPE_PATH)
+
+
+@pytest.fixture(scope='module')
+def tokenizer() -> CLIPBPETokenizer:
+    return TOKENIZERS.build(dict(type='CLIPBPETokenizer'))
+
+
+def test_carried_bpe_file_is_the_shared_one():
+    carried = Path(CLIPBPETokenizer().bpe_path)
+    assert carried.read_bytes() == BPE_PATH.read_bytes()
+
+
+def test_vocab_size_and_special_ids(reference, tokenizer):
+    assert len(reference.encoder) == 49408
+    assert reference.encoder['<|startoftext|>'] == tokenizer.start_token_id
+    assert reference.encoder['<|endoftext|>'] == tokenizer.end_token_id
+
+
+def test_real_msrvtt_captions_match_reference(reference, tokenizer):
+    with open(JSFUSION, newline='') as f:
+        captions = [row['sentence'] for row in csv.DictReader(f)]
+    assert len(captions) == 1000
+    ids, mask = tokenizer.encode(captions, max_length=32)
+    assert ids.shape == (1000, 32) and ids.dtype == torch.int64
+    expected = [_a1_row(reference.encode(c), 32) for c in captions]
+    assert ids.tolist() == expected
+    assert mask.tolist() == [[int(t != 0) for t in row] for row in expected]
+    # Without truncation as well (the longest caption has > 30 words).
+    words = tokenizer.tokenize(captions)
+    assert words == [reference.encode(c) for c in captions]
+
+
+NON_ASCII = [
+    'Café au lait — naïve résumé',
+    '東京の夜景を歩く人々',
+    'a man 🙂 smiles 👍🏽 at the 🐕',
+    'ΣΟΦΟΣ ΛΟΓΟΣ',  # final sigma under lower-casing
+    'e&#769;te&#769; &amp;amp; &lt;b&gt;bold&lt;/b&gt;',  # html, combining
+    "rock'n'roll isn't DON'T we'll they've I'm you'd",
+    'tabs\tand\n\nnew lines   and\u00a0nbsp\u2003em-space',
+    'numbers 12345 and 3.14159 and 1,000,000',
+    'Mojibake: cafÃ© â€œquotedâ€\x9d',
+    'Ünïcödé ÀÉÎÕÜ ß ẞ ﬁ ligature',
+    'Привет мир, як справи?',
+    'مرحبا بالعالم',
+    '...!!!??? --- *** ((()))',
+]
+
+
+@pytest.mark.parametrize('text', NON_ASCII)
+def test_non_ascii_matches_reference(reference, tokenizer, text):
+    assert tokenizer.tokenize([text]) == [reference.encode(text)]
+
+
+def test_truncation_keeps_end_token_and_pads_with_zero(reference, tokenizer):
+    ids, mask = tokenizer.encode(['a b c d e f g h', 'a dog'], max_length=6)
+    a_to_d = reference.encode('a b c d')
+    assert len(a_to_d) == 4
+    assert ids[0].tolist() == [49406] + a_to_d + [49407]
+    assert mask[0].tolist() == [1] * 6
+    # 'a</w>' = 320 and 'dog</w>' = 1929 in OpenAI's vocabulary.
+    assert ids[1].tolist() == [49406, 320, 1929, 49407, 0, 0]
+    assert mask[1].tolist() == [1, 1, 1, 1, 0, 0]
+    ids, _ = tokenizer.encode(['a b c d e f g h'], max_length=2)
+    assert ids.tolist() == [[49406, 49407]]
+
+
+def test_default_max_length_from_constructor():
+    ids, mask = CLIPBPETokenizer(max_length=24).encode(['a dog'])
+    assert ids.shape == mask.shape == (1, 24)
+
+
+@pytest.mark.parametrize('bad', ['', '   \t\n'])
+def test_empty_caption_raises(tokenizer, bad):
+    with pytest.raises(ValueError, match=r'caption 1 .*empty'):
+        tokenizer.encode(['a dog', bad])
+
+
+def test_bad_arguments(tokenizer, tmp_path):
+    with pytest.raises(TypeError, match='list of strings'):
+        tokenizer.tokenize('a dog')
+    with pytest.raises(ValueError, match='max_length'):
+        CLIPBPETokenizer(max_length=1)
+    with pytest.raises(FileNotFoundError, match='nope.txt.gz'):
+        CLIPBPETokenizer(bpe_path=str(tmp_path / 'nope.txt.gz'))
