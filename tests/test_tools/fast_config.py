@@ -1,0 +1,51 @@
+"""Helpers shared by the tools tests: a fast config and tool loading."""
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_CONFIG = ROOT / ('configs/retrieval/clip4clip/'
+                      'clip4clip_vit-tiny-p8-scratch_1xb64-u12-20e_synthetic.py')
+
+
+def load_generator():
+    path = ROOT / 'tools/data/synthetic/generate_synthetic_world.py'
+    spec = importlib.util.spec_from_file_location('synthetic_world_gen', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_tool(name: str):
+    """Import ``tools/<name>.py`` by path (``test`` would clash with the
+    standard library's ``test`` package)."""
+    spec = importlib.util.spec_from_file_location(
+        f'hbi_tools_{name}', ROOT / 'tools' / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_fast_config(path: Path, data_root: Path, **extra) -> Path:
+    """A config inheriting the demo config, shrunk to run in seconds."""
+    lines = [
+        f'_base_ = [{str(BASE_CONFIG)!r}]',
+        "arch = dict(_delete_=True, base='tiny', embed_dim=32, "
+        "vision=dict(width=32, layers=1, heads=2), "
+        "text=dict(width=32, layers=1, heads=2))",
+        "model = dict(text_encoder=dict(arch=arch), "
+        "video_encoder=dict(arch=arch))",
+        'max_epochs = 2',
+        'train_cfg = dict(max_epochs=max_epochs, val_interval=1)',
+        "param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, "
+        'begin=0, end=max_epochs, convert_to_iter_based=True)]',
+        f'data_root = {str(data_root)!r}',
+        'train_dataloader = dict(batch_size=8, num_workers=0, '
+        'dataset=dict(data_root=data_root))',
+        'val_dataloader = dict(batch_size=8, num_workers=0, '
+        'dataset=dict(data_root=data_root))',
+        'test_dataloader = dict(batch_size=8, num_workers=0, '
+        'dataset=dict(data_root=data_root))',
+        'default_hooks = dict(logger=dict(interval=1))',
+    ] + [f'{k} = {v!r}' for k, v in extra.items()]
+    path.write_text('\n'.join(lines) + '\n')
+    return path
