@@ -10,3 +10,4 @@ __all__ = [
     'TokenizeText', 'sample_frame_indices', 'sample_frame_indices_jittered',
     'VideoDecodeError', 'VideoReader', 'open_video'
 ]
+from .frame_cache import FrameCache  # noqa: E402,F401

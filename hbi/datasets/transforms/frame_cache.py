@@ -1,0 +1,80 @@
+"""A disk cache of decoded frames for deterministic frame sampling."""
+import hashlib
+import os
+import os.path as osp
+import tempfile
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from hbi.registry import TRANSFORMS
+
+_CACHED_KEYS = ('frame_inds', 'total_frames', 'avg_fps')
+
+
+@TRANSFORMS.register_module()
+class FrameCache(BaseTransform):
+    """Run a deterministic frame loader once per video and keep its output
+    on disk.
+
+    Evaluation (and training with A1's fixed indices, as the release does)
+    decodes the same frames of a video every epoch; for small videos the
+    decoder's per-file cost dominates the whole input pipeline. The first
+    call decodes through ``loader`` and writes ``<cache_dir>/<key>.npz``
+    (atomically: write to a temporary file, then rename, so DataLoader
+    workers can share the folder); later calls read it. The key covers the
+    file (path, size, modification time), the clip bounds and the loader's
+    settings, so an edited video or a changed config is decoded again.
+
+    **Required Keys:** ``video_path``; optional ``start``, ``end``
+
+    **Added Keys:** those of ``loader`` (``imgs``, ``frame_inds``,
+    ``num_frames``, ``total_frames``, ``avg_fps``, ``img_shape``,
+    ``original_shape``, ``modality``)
+
+    Args:
+        loader (dict): Config of the frame loader, e.g.
+            ``dict(type='LoadVideoFrames', test_mode=True)``. Its sampling
+            must be deterministic (``test_mode=True``).
+        cache_dir (str): Folder of the cache; created if missing.
+    """
+
+    def __init__(self, loader: dict, cache_dir: str) -> None:
+        self.loader = TRANSFORMS.build(loader)
+        if not getattr(self.loader, 'test_mode', True):
+            raise ValueError(
+                'FrameCache needs deterministic sampling: caching the random '
+                'frame jitter of test_mode=False would freeze the '
+                f'augmentation; got {self.loader!r}')
+        self.cache_dir = cache_dir
+        os.makedirs(cache_dir, exist_ok=True)
+
+    def _key(self, results: dict) -> str:
+        path = results['video_path']
+        try:
+            stat = os.stat(path)
+            file_id = (stat.st_size, stat.st_mtime_ns)
+        except OSError:  # let the loader raise its error naming the video
+            file_id = None
+        raw = repr((osp.abspath(path), file_id, results.get('start'),
+                    results.get('end'), repr(self.loader)))
+        return hashlib.sha1(raw.encode()).hexdigest()
+
+    def transform(self, results: dict) -> dict:
+        cache_file = osp.join(self.cache_dir, self._key(results) + '.npz')
+        if osp.isfile(cache_file):
+            with np.load(cache_file) as data:
+                imgs = list(data['imgs'])
+                results.update({k: data[k].item() if data[k].ndim == 0 else
+                                data[k] for k in _CACHED_KEYS})
+            results.update(imgs=imgs, num_frames=len(imgs),
+                           img_shape=imgs[0].shape[:2],
+                           original_shape=imgs[0].shape[:2], modality='RGB')
+            return results
+        results = self.loader(results)
+        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix='.npz.tmp')
+        with os.fdopen(fd, 'wb') as f:
+            np.savez(f, imgs=np.stack(results['imgs']),
+                     **{k: np.asarray(results[k]) for k in _CACHED_KEYS})
+        os.replace(tmp, cache_file)
+        return results
