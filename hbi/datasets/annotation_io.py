@@ -7,6 +7,7 @@ short csv row silently yields ``None`` values).
 import csv
 import json
 import os.path as osp
+import pickle
 from typing import Any, Sequence
 
 
@@ -91,6 +92,26 @@ def check_fields(record: Any, fields: Sequence[str], where: str) -> None:
                              f'(has {sorted(record)})')
 
 
+def read_jsonl_lines(path: str, required_fields: Sequence[str] = ()
+                     ) -> list[tuple[int, dict]]:
+    """As :func:`read_jsonl`, with each record's line number:
+    ``[(line_no, record), ...]`` (for errors found after reading)."""
+    _check_file(path)
+    records = []
+    with open(path, encoding='utf-8') as f:
+        for line_no, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f'{path}: line {line_no} column {e.colno}: '
+                                 f'invalid JSON: {e.msg}') from e
+            check_fields(record, required_fields, f'{path}: line {line_no}')
+            records.append((line_no, record))
+    return records
+
+
 def read_jsonl(path: str, required_fields: Sequence[str] = ()) -> list[dict]:
     """Read a JSON-lines file (one object per line; blank lines skipped; the
     last line may lack its newline).
@@ -107,17 +128,126 @@ def read_jsonl(path: str, required_fields: Sequence[str] = ()) -> list[dict]:
         ValueError: Naming the file, line and field for invalid JSON, a
             non-object line or a missing field.
     """
+    return [record for _, record in read_jsonl_lines(path, required_fields)]
+
+def check_text(value: Any, where: str, field: str = 'caption') -> str:
+    """Return ``value`` stripped, or raise ValueError naming ``where`` and
+    ``field`` if it is not a string or is empty (non-ASCII text is kept: the
+    byte-level BPE tokenizer encodes any UTF-8 text)."""
+    if not isinstance(value, str):
+        raise ValueError(f'{where}: field {field!r} must be a string, got '
+                         f'{type(value).__name__} {value!r}')
+    if not value.strip():
+        raise ValueError(f'{where}: field {field!r} is empty ({value!r})')
+    return value.strip()
+
+
+def read_text_list(path: str) -> list[str]:
+    """Read a list of ids, one per line (surrounding blanks stripped, blank
+    lines skipped), e.g. MSVD's ``train_list.txt``.
+
+    Raises:
+        FileNotFoundError: If ``path`` is not a file.
+        ValueError: Naming the file and line of an id listed twice, or if the
+            file lists no id.
+    """
     _check_file(path)
-    records = []
+    ids: list[str] = []
+    first_line: dict[str, int] = {}
     with open(path, encoding='utf-8') as f:
         for line_no, line in enumerate(f, start=1):
+            item = line.strip()
+            if not item:
+                continue
+            if item in first_line:
+                raise ValueError(f'{path}: line {line_no}: id {item!r} '
+                                 f'already listed on line {first_line[item]}')
+            first_line[item] = line_no
+            ids.append(item)
+    if not ids:
+        raise ValueError(f'{path}: lists no id')
+    return ids
+
+
+def read_pickle(path: str) -> Any:
+    """Load a pickle file (trusted annotation files only, e.g. MSVD's
+    ``raw-captions.pkl``).
+
+    Raises:
+        FileNotFoundError: If ``path`` is not a file.
+        ValueError: Naming the file if it is not a valid pickle.
+    """
+    _check_file(path)
+    with open(path, 'rb') as f:
+        try:
+            return pickle.load(f)
+        except (pickle.UnpicklingError, EOFError, AttributeError,
+                ImportError, IndexError) as e:
+            raise ValueError(f'{path}: not a valid pickle file: {e}') from e
+
+
+def read_tsv_rows(path: str, min_columns: int) -> list[tuple[int, list[str]]]:
+    """Read a tab-separated file without header (e.g. LSMDC's csv files).
+
+    Args:
+        path (str): The file.
+        min_columns (int): Fewest tab-separated fields a line must have.
+
+    Returns:
+        list[tuple[int, list[str]]]: ``(line number, fields)`` per non-blank
+        line, fields stripped of the line end.
+
+    Raises:
+        FileNotFoundError: If ``path`` is not a file.
+        ValueError: Naming the file and line of a line with too few fields.
+    """
+    _check_file(path)
+    rows = []
+    with open(path, encoding='utf-8') as f:
+        for line_no, line in enumerate(f, start=1):
+            line = line.rstrip('\r\n')
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f'{path}: line {line_no} column {e.colno}: '
-                                 f'invalid JSON: {e.msg}') from e
-            check_fields(record, required_fields, f'{path}: line {line_no}')
-            records.append(record)
-    return records
+            fields = line.split('\t')
+            if len(fields) < min_columns:
+                raise ValueError(
+                    f'{path}: line {line_no}: expected at least '
+                    f'{min_columns} tab-separated fields, got {len(fields)}: '
+                    f'{line[:120]!r}')
+            rows.append((line_no, fields))
+    return rows
+
+
+def join_sentences(sentences: Any, where: str,
+                   field: str = 'sentences') -> tuple[str, int]:
+    """Join a video's sentences into one paragraph (paragraph retrieval).
+
+    Sentences are stripped and joined with one space, in the given order;
+    empty sentences are left out and counted (the caller reports them).
+
+    Args:
+        sentences: The list of sentences of one video.
+        where (str): File and entry, named in errors.
+        field (str): The field named in errors. Defaults to ``'sentences'``.
+
+    Returns:
+        tuple[str, int]: The paragraph and the number of empty sentences.
+
+    Raises:
+        ValueError: Naming ``where`` if ``sentences`` is not a list of
+            strings or has no non-empty sentence.
+    """
+    if not isinstance(sentences, list):
+        raise ValueError(f'{where}: field {field!r} must be a list, got '
+                         f'{type(sentences).__name__}')
+    kept = []
+    for i, sentence in enumerate(sentences):
+        if not isinstance(sentence, str):
+            raise ValueError(f'{where}: field {field!r}[{i}] must be a '
+                             f'string, got {type(sentence).__name__}')
+        if sentence.strip():
+            kept.append(sentence.strip())
+    if not kept:
+        raise ValueError(f'{where}: field {field!r} has no non-empty '
+                         f'sentence ({sentences!r})')
+    return ' '.join(kept), len(sentences) - len(kept)

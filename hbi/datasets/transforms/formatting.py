@@ -31,6 +31,9 @@ class PackVideoTextInputs(BaseTransform):
     the same size) for video; ``text_keys`` for text; ``meta_keys`` present
     in the results
 
+    **Optional Keys:** ``data_keys`` (e.g. ``gt_answer``, ``gt_captions``),
+    set as data fields of the sample when present
+
     **Added Keys:** ``inputs`` (dict of tensors), ``data_samples``
     (:class:`VideoTextDataSample`); all other keys are dropped.
 
@@ -42,6 +45,9 @@ class PackVideoTextInputs(BaseTransform):
         meta_keys (Sequence[str]): Meta info of the data sample, taken when
             present. Defaults to ``('video_id', 'video_index', 'text_index',
             'caption', 'num_frames')``.
+        data_keys (Sequence[str]): Ground-truth kept as data fields of the
+            data sample (not meta info), taken when present. Defaults to
+            ``('gt_answer', 'gt_captions')``.
 
     Shape:
         - frames: [max_frames, 3, H, W] uint8 (zero after ``num_frames``).
@@ -54,10 +60,13 @@ class PackVideoTextInputs(BaseTransform):
                  text_keys: Sequence[str] = ('input_ids', 'attention_mask'),
                  meta_keys: Sequence[str] = ('video_id', 'video_index',
                                              'text_index', 'caption',
-                                             'num_frames')) -> None:
+                                             'num_frames'),
+                 data_keys: Sequence[str] = ('gt_answer', 'gt_captions')
+                 ) -> None:
         self.max_frames = max_frames
         self.text_keys = tuple(text_keys)
         self.meta_keys = tuple(meta_keys)
+        self.data_keys = tuple(data_keys)
 
     def _pack_video(self, results: dict) -> dict[str, torch.Tensor]:
         imgs, video_id = results['imgs'], results.get('video_id')
@@ -103,8 +112,12 @@ class PackVideoTextInputs(BaseTransform):
             key: results[key]
             for key in self.meta_keys if key in results
         })
+        for key in self.data_keys:
+            if key in results:
+                sample.set_field(results[key], key, field_type='data')
         return dict(inputs=inputs, data_samples=sample)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(max_frames={self.max_frames}, '
-                f'text_keys={self.text_keys}, meta_keys={self.meta_keys})')
+                f'text_keys={self.text_keys}, meta_keys={self.meta_keys}, '
+                f'data_keys={self.data_keys})')

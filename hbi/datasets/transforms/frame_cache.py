@@ -3,6 +3,7 @@ import hashlib
 import os
 import os.path as osp
 import tempfile
+from typing import Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -36,10 +37,12 @@ class FrameCache(BaseTransform):
         loader (dict): Config of the frame loader, e.g.
             ``dict(type='LoadVideoFrames', test_mode=True)``. Its sampling
             must be deterministic (``test_mode=True``).
-        cache_dir (str): Folder of the cache; created if missing.
+        cache_dir (str, optional): Folder of the cache, created if missing.
+            Defaults to None: a ``.frame_cache`` folder beside each video
+            (so the cache follows ``data_root``).
     """
 
-    def __init__(self, loader: dict, cache_dir: str) -> None:
+    def __init__(self, loader: dict, cache_dir: Optional[str] = None) -> None:
         self.loader = TRANSFORMS.build(loader)
         if not getattr(self.loader, 'test_mode', True):
             raise ValueError(
@@ -47,7 +50,6 @@ class FrameCache(BaseTransform):
                 'frame jitter of test_mode=False would freeze the '
                 f'augmentation; got {self.loader!r}')
         self.cache_dir = cache_dir
-        os.makedirs(cache_dir, exist_ok=True)
 
     def _key(self, results: dict) -> str:
         path = results['video_path']
@@ -61,7 +63,10 @@ class FrameCache(BaseTransform):
         return hashlib.sha1(raw.encode()).hexdigest()
 
     def transform(self, results: dict) -> dict:
-        cache_file = osp.join(self.cache_dir, self._key(results) + '.npz')
+        cache_dir = self.cache_dir or osp.join(
+            osp.dirname(osp.abspath(results['video_path'])), '.frame_cache')
+        os.makedirs(cache_dir, exist_ok=True)
+        cache_file = osp.join(cache_dir, self._key(results) + '.npz')
         if osp.isfile(cache_file):
             with np.load(cache_file) as data:
                 imgs = list(data['imgs'])
@@ -72,7 +77,7 @@ class FrameCache(BaseTransform):
                            original_shape=imgs[0].shape[:2], modality='RGB')
             return results
         results = self.loader(results)
-        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix='.npz.tmp')
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix='.npz.tmp')
         with os.fdopen(fd, 'wb') as f:
             np.savez(f, imgs=np.stack(results['imgs']),
                      **{k: np.asarray(results[k]) for k in _CACHED_KEYS})

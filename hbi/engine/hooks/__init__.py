@@ -1,4 +1,5 @@
 from .epoch_seeding_hook import EpochSeedingHook
+from .invalid_video_report_hook import InvalidVideoReportHook
 from .logit_scale_clamp_hook import LogitScaleClampHook
 
-__all__ = ['EpochSeedingHook', 'LogitScaleClampHook']
+__all__ = ['EpochSeedingHook', 'InvalidVideoReportHook', 'LogitScaleClampHook']

@@ -23,6 +23,12 @@ def test_cached_frames_equal_decoded_frames(tmp_path, video):
     direct = LoadVideoFrames(max_frames=6)(dict(video_path=str(video)))
     first = cache(dict(video_path=str(video)))
     assert len(os.listdir(tmp_path / 'cache')) == 1
+    beside = FrameCache(dict(type='LoadVideoFrames', max_frames=6))
+    local = tmp_path / 'videos' / 'v.mp4'
+    local.parent.mkdir()
+    shutil.copy(video, local)
+    beside(dict(video_path=str(local)))
+    assert len(os.listdir(tmp_path / 'videos' / '.frame_cache')) == 1
     second = cache(dict(video_path=str(video)))
     for out in (first, second):
         assert np.array_equal(np.stack(out['imgs']), np.stack(direct['imgs']))
