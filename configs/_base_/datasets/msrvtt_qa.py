@@ -76,7 +76,6 @@ test_dataloader = dict(
         pack=pack,
         test_mode=True),
     **loader)
-# The accuracy metric is not written yet (it must count gt_answer=-1 as
-# wrong); set val_evaluator/test_evaluator once it exists.
+# Answers outside the vocabulary (gt_answer=-1) count as wrong.
 val_evaluator = dict(type='VideoQAAccuracy')
 test_evaluator = val_evaluator

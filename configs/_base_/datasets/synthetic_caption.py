@@ -68,7 +68,6 @@ test_dataloader = dict(
         pack=pack,
         test_mode=True),
     **loader)
-# The captioning metric is not written yet (it reads gt_captions); set
-# val_evaluator/test_evaluator once it exists.
-val_evaluator = dict(type='CaptionMetric')
-test_evaluator = val_evaluator
+# No captioning model or metric exists yet (planned: BLEU-4, METEOR,
+# ROUGE-L, CIDEr through pycocoevalcap, reading gt_captions); a captioning
+# config must set val_evaluator and test_evaluator.

@@ -7,3 +7,4 @@ __all__ = [
     'text_to_video_ranks', 'video_to_text_ranks', 'recall_summary',
     'retrieval_metrics', 'format_retrieval_table', 'dual_softmax', 'qb_norm'
 ]
+from .qa import qa_accuracy  # noqa: E402,F401
