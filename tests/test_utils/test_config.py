@@ -36,3 +36,16 @@ def test_unknown_top_level_key(cfg_file):
 def test_list_index_out_of_range(cfg_file):
     with pytest.raises(UnknownConfigKeyError, match='out of range'):
         load_config(cfg_file, {'pipeline.5.type': 'C'})
+
+
+def test_constructor_argument_of_typed_dict_is_allowed(tmp_path):
+    path = tmp_path / 'cfg.py'
+    path.write_text("default_scope = 'hbi'\n"
+                    "test_cfg = dict(type='RetrievalTestLoop')\n"
+                    "test_evaluator = dict(type='RetrievalMetric')\n")
+    cfg = load_config(str(path), {'test_cfg.block_size': 64,
+                                  'test_evaluator.rescorers': ['dsl']})
+    assert cfg.test_cfg.block_size == 64
+    assert cfg.test_evaluator.rescorers == ['dsl']
+    with pytest.raises(UnknownConfigKeyError, match='block_sise'):
+        load_config(str(path), {'test_cfg.block_sise': 64})
