@@ -36,6 +36,42 @@ def parse_args(argv=None):
     return args
 
 
+def launcher_world_size(launcher: str) -> int:
+    """Processes of this run, known before the Runner exists."""
+    if launcher == 'none':
+        return 1
+    for key in ('WORLD_SIZE', 'SLURM_NTASKS', 'OMPI_COMM_WORLD_SIZE'):
+        if os.environ.get(key):
+            return int(os.environ[key])
+    return 1
+
+
+def apply_global_batch_size(cfg, world_size: int) -> None:
+    """Set the per-rank batch from the optional ``global_batch_size`` key.
+
+    ``global_batch_size`` is the number of samples per optimiser step:
+    per-rank batch = global_batch_size / (world_size x accumulative_counts),
+    where ``accumulative_counts`` is mmengine's gradient accumulation
+    (``optim_wrapper.accumulative_counts``, default 1). The contrastive loss
+    sees per-rank batch x world_size pairs (features are gathered across
+    ranks, not across accumulated steps).
+
+    Raises:
+        ValueError: ``global_batch_size`` is not divisible.
+    """
+    global_batch = cfg.get('global_batch_size')
+    if global_batch is None:
+        return
+    accumulate = int(cfg.optim_wrapper.get('accumulative_counts', 1))
+    per_step = world_size * accumulate
+    if global_batch <= 0 or global_batch % per_step:
+        raise ValueError(
+            f'global_batch_size={global_batch} is not divisible by world_size '
+            f'({world_size}) x optim_wrapper.accumulative_counts '
+            f'({accumulate}) = {per_step}')
+    cfg.train_dataloader.batch_size = global_batch // per_step
+
+
 def build_config(args):
     cfg = load_config(args.config, args.cfg_options)
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
@@ -57,6 +93,7 @@ def build_config(args):
             randomness['seed'] = args.seed
         randomness['deterministic'] = args.deterministic
         cfg.randomness = randomness
+    apply_global_batch_size(cfg, launcher_world_size(args.launcher))
     setup_launcher(cfg, args.launcher)
     return cfg
 

@@ -1,4 +1,13 @@
 from .base import BaseVideoTextModel
+from .released_hbi_checkpoint import (convert_foreign_checkpoint,
+                                      convert_openai_clip_checkpoint,
+                                      convert_released_estimator,
+                                      convert_released_hbi_checkpoint,
+                                      detect_layout)
 from .video_text_retriever import VideoTextRetriever
 
-__all__ = ['BaseVideoTextModel', 'VideoTextRetriever']
+__all__ = [
+    'BaseVideoTextModel', 'VideoTextRetriever', 'convert_foreign_checkpoint',
+    'convert_openai_clip_checkpoint', 'convert_released_estimator',
+    'convert_released_hbi_checkpoint', 'detect_layout'
+]

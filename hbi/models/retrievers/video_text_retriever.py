@@ -58,11 +58,24 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.video_encoder = MODELS.build(video_encoder)
         self.temporal = MODELS.build(temporal)
         self.head = MODELS.build(head)
+        self._freeze_unused_estimators()
         self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
         self.init_temporal_from_text = init_temporal_from_text
         # The towers load their own weights; the temperature comes from the
         # same OpenAI file.
         self.clip_file = text_encoder.get('pretrained')
+
+    def _freeze_unused_estimators(self) -> None:
+        """Without a teacher the Banzhaf terms are off and the head's
+        estimators would get no gradient, which DDP reports as unused
+        parameters. Freezing them keeps ``find_unused_parameters=False``
+        valid (DDP and the optimiser skip parameters without
+        ``requires_grad``); they stay in the state dict, so released
+        checkpoints still load."""
+        estimators = getattr(self.head, 'banzhaf_estimators', None)
+        if estimators is not None and not getattr(self.head, 'use_banzhaf',
+                                                  True):
+            estimators.requires_grad_(False)
 
     def init_weights(self) -> None:
         super().init_weights()

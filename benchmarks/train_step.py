@@ -1,0 +1,169 @@
+"""One training step of full-size HBI vs the meanP dual encoder, and the
+all-level similarity throughput (issue #3 item 7).
+
+Part 1 builds three ViT-B/32 retrievers with random weights (no file
+needed): the meanP dual encoder (``IdentityTemporal`` + ``MeanPoolingHead``),
+HBI with meanP frames (so the difference is the HBI head alone), and full HBI
+(seqTransf + head, Banzhaf terms on with a random teacher). Each step is
+forward (``loss``) + backward + AdamW step (+ grad clipping 1.0) on the same
+batch; time is the median of ``--repeats`` runs after one warm-up, memory the
+process RSS high-water mark of the timed runs (``_timing.py``). The HBI head
+budget is at most 15% on top of the meanP step.
+
+Part 2: ``model.similarity`` of ``--num-texts`` x ``--num-videos`` encoded
+items (all three levels computed on every call), on random token features
+through a full-size head, in blocks of ``--sim-block`` texts; pairs/s.
+
+``python benchmarks/train_step.py [--batch 8] [--threads 2] [--skip-step]``
+"""
+import argparse
+import os.path as osp
+import sys
+
+import torch
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+from _timing import load_note, time_callable  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+
+from hbi.models.heads import cat_features, index_select_features  # noqa
+from hbi.models.layers import BanzhafEstimator  # noqa: E402
+from hbi.registry import MODELS  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--frames', type=int, default=12)
+    parser.add_argument('--words', type=int, default=32)
+    parser.add_argument('--repeats', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=0,
+                        help='torch threads (0: leave the default)')
+    parser.add_argument('--num-texts', type=int, default=1000)
+    parser.add_argument('--num-videos', type=int, default=1000)
+    parser.add_argument('--sim-block', type=int, default=100)
+    parser.add_argument('--teacher', default='/tmp/hbi_bench_teacher.pth')
+    parser.add_argument('--skip-step', action='store_true')
+    parser.add_argument('--skip-similarity', action='store_true')
+    return parser.parse_args()
+
+
+def model_cfg(kind: str, teacher: str) -> dict:
+    towers = dict(
+        text_encoder=dict(type='CLIPTextTower', arch='ViT-B/32'),
+        video_encoder=dict(type='CLIPVisionTower', arch='ViT-B/32'))
+    hbi_head = dict(type='HierarchicalBanzhafHead', embed_dim=512,
+                    teacher_checkpoint=teacher)
+    if kind == 'meanP dual encoder':
+        return dict(type='VideoTextRetriever', **towers,
+                    temporal=dict(type='IdentityTemporal'),
+                    head=dict(type='MeanPoolingHead'))
+    if kind == 'HBI head, meanP frames':
+        return dict(type='VideoTextRetriever', **towers,
+                    temporal=dict(type='IdentityTemporal'), head=hbi_head)
+    return dict(type='VideoTextRetriever', **towers,
+                temporal=dict(type='TemporalTransformer', width=512,
+                              num_layers=4),
+                init_temporal_from_text=True, head=hbi_head)
+
+
+def make_batch(args) -> dict:
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(1, 49000, (args.batch, args.words), generator=gen)
+    ids[:, 0] = 49406
+    ids[:, -1] = 49407
+    return dict(
+        input_ids=ids,
+        attention_mask=torch.ones_like(ids),
+        frames=torch.randn(args.batch, args.frames, 3, 224, 224,
+                           generator=gen),
+        frame_mask=torch.ones(args.batch, args.frames, dtype=torch.long))
+
+
+def bench_steps(args) -> None:
+    torch.save(BanzhafEstimator(64).state_dict(), args.teacher)
+    batch = make_batch(args)
+    results = {}
+    for kind in ('meanP dual encoder', 'HBI head, meanP frames',
+                 'HBI (seqTransf + head)'):
+        torch.manual_seed(0)
+        model = MODELS.build(model_cfg(kind, args.teacher))
+        if model.init_temporal_from_text:
+            model.temporal.init_from_text_tower(model.text_encoder)
+        model.train()
+        params = [p for p in model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.98),
+                                      eps=1e-6, weight_decay=0.2)
+
+        def step():
+            optimizer.zero_grad(set_to_none=True)
+            losses = model.loss(batch)
+            loss = sum(losses.values())
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            return float(loss)
+
+        measure = time_callable(step, repeats=args.repeats, warmup=1)
+        results[kind] = measure
+        print(f'[step] {kind}: {measure.spread()}, peak {measure.memory()}',
+              flush=True)
+        del model, optimizer
+    base = results['meanP dual encoder'].median
+    for kind in ('HBI head, meanP frames', 'HBI (seqTransf + head)'):
+        extra = results[kind].median / base - 1
+        print(f'[step] {kind}: {100 * extra:+.1f}% over meanP '
+              f'(budget for the HBI head: +15%)')
+
+
+def bench_similarity(args) -> None:
+    torch.manual_seed(0)
+    head = MODELS.build(dict(type='HierarchicalBanzhafHead', embed_dim=512,
+                             rate=(1.0, 1.0, 1.0))).eval()
+    mask_t = torch.zeros(args.num_texts, args.words)
+    lengths = torch.randint(5, args.words + 1, (args.num_texts, ))
+    for i, n in enumerate(lengths):
+        mask_t[i, :n] = 1
+    mask_v = torch.ones(args.num_videos, args.frames)
+    with torch.no_grad():
+        text = head.encode_text(torch.randn(args.num_texts, args.words, 512),
+                                mask_t)
+        video = head.encode_video(
+            torch.randn(args.num_videos, args.frames, 512), mask_v)
+
+    def run():
+        rows = []
+        with torch.no_grad():
+            for start in range(0, args.num_texts, args.sim_block):
+                block = index_select_features(
+                    text, slice(start, start + args.sim_block))
+                sims = head.similarity(block, video)
+                rows.append(torch.stack([sims[k] for k in
+                                         ('entity', 'action', 'event')]))
+        return torch.cat(rows, dim=1)
+
+    measure = time_callable(run, repeats=args.repeats, warmup=1)
+    pairs = args.num_texts * args.num_videos
+    print(f'[similarity] {args.num_texts} x {args.num_videos}, 3 levels, '
+          f'blocks of {args.sim_block} texts: {measure.spread()}, '
+          f'{pairs / measure.median:,.0f} pairs/s, peak {measure.memory()}')
+
+
+def main() -> None:
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    init_default_scope('hbi')
+    print(f'settings: {vars(args)}')
+    print(f'load before: {load_note()}', flush=True)
+    if not args.skip_similarity:
+        bench_similarity(args)
+    if not args.skip_step:
+        bench_steps(args)
+    print(f'load after: {load_note()}')
+
+
+if __name__ == '__main__':
+    main()
