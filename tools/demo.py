@@ -21,9 +21,11 @@ from hbi.evaluation.functional import format_retrieval_table  # noqa: E402
 from hbi.utils import load_config  # noqa: E402
 
 DEMO_CONFIGS = {
-    'CLIP4Clip meanP (tiny, from scratch)':
+    'CLIP4Clip meanP':
     'configs/retrieval/clip4clip/'
-    'clip4clip_vit-tiny-p8-scratch_1xb64-u12-20e_synthetic.py',
+    'clip4clip_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py',
+    'HBI':
+    'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py',
 }
 
 

@@ -34,14 +34,14 @@ CLIP_ARCHS: Dict[str, dict] = {
     # For the synthetic 32x32 world: small enough to train on a CPU.
     'tiny':
     dict(
-        embed_dim=128,
-        vision=dict(image_size=32, patch_size=8, width=128, layers=3, heads=4),
+        embed_dim=64,
+        vision=dict(image_size=32, patch_size=8, width=64, layers=2, heads=2),
         text=dict(
             vocab_size=49408,
             context_length=77,
-            width=128,
-            layers=3,
-            heads=4)),
+            width=64,
+            layers=2,
+            heads=2)),
 }
 
 _TOP_KEYS = ('embed_dim', 'vision', 'text')

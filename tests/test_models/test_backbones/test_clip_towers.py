@@ -37,14 +37,14 @@ def test_presets():
     assert b16['vision']['patch_size'] == 16
     assert dict(b16, vision=None) == dict(b32, vision=None)
     assert resolve_clip_arch('tiny') == dict(
-        embed_dim=128,
-        vision=dict(image_size=32, patch_size=8, width=128, layers=3, heads=4),
+        embed_dim=64,
+        vision=dict(image_size=32, patch_size=8, width=64, layers=2, heads=2),
         text=dict(
             vocab_size=49408,
             context_length=77,
-            width=128,
-            layers=3,
-            heads=4))
+            width=64,
+            layers=2,
+            heads=2))
     # A resolved arch is a copy: editing it leaves the preset alone.
     b32['vision']['layers'] = 1
     assert CLIP_ARCHS['ViT-B/32']['vision']['layers'] == 12
@@ -54,9 +54,9 @@ def test_presets():
 
 def test_arch_dict_overrides_and_errors():
     arch = resolve_clip_arch(
-        dict(base='tiny', embed_dim=64, text=dict(layers=2)))
-    assert arch['embed_dim'] == 64 and arch['text']['layers'] == 2
-    assert arch['text']['width'] == 128 and arch['vision']['layers'] == 3
+        dict(base='tiny', embed_dim=32, text=dict(layers=3)))
+    assert arch['embed_dim'] == 32 and arch['text']['layers'] == 3
+    assert arch['text']['width'] == 64 and arch['vision']['layers'] == 2
     assert resolve_clip_arch(SMALL) == SMALL
     with pytest.raises(ValueError, match=r"\['depth', 'text.dropout'\]"):
         resolve_clip_arch(dict(base='tiny', depth=3, text=dict(dropout=0.1)))

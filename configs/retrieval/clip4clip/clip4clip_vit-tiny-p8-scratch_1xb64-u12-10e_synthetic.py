@@ -3,20 +3,17 @@
 _base_ = [
     '../../_base_/models/clip4clip-meanp_vit-tiny-p8.py',
     '../../_base_/datasets/synthetic_retrieval.py',
-    '../../_base_/schedules/adamw_warmup_cosine_5e.py',
+    '../../_base_/schedules/clip-finetune_warmup-cosine_5e.py',
     '../../_base_/default_runtime.py',
 ]
-max_epochs = 20
+max_epochs = 10
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
-# From scratch: one learning rate for everything.
+# From scratch: every parameter at the same learning rate.
 optim_wrapper = dict(
     optimizer=dict(lr=1e-3, weight_decay=0.05),
-    paramwise_cfg=dict(_delete_=True, bias_decay_mult=0.0,
-                       norm_decay_mult=0.0))
+    paramwise_cfg=dict(clip_lr_mult=1.0))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-2, by_epoch=True, begin=0,
-         end=1, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=max_epochs,
-         eta_min=1e-5, convert_to_iter_based=True),
+    dict(type='WarmupCosineLR', warmup=0.1, by_epoch=True, begin=0,
+         end=max_epochs, convert_to_iter_based=True),
 ]
 default_hooks = dict(logger=dict(interval=10))
