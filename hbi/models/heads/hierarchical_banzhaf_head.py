@@ -243,19 +243,39 @@ class HierarchicalBanzhafHead(BaseModule):
                             self.video_merges, self.video_blocks,
                             'encode_video')
 
-    def similarity(self, text_features: Features,
-                   video_features: Features) -> Dict[str, Tensor]:
+    def similarity(
+            self,
+            text_features: Features,
+            video_features: Features,
+            levels: Optional[Sequence[str]] = None) -> Dict[str, Tensor]:
         """WTI similarity of every text with every video at every level.
 
         Any block of texts/videos gives exactly the matching block of the
-        full matrices. Peak memory: ``Nt * Nv * Lt * Lv`` floats (entity).
+        full matrices. Callers need not block for memory: the interaction
+        works in tiles whose intermediate is a few MiB (see
+        :func:`weighted_token_interaction`); peak memory is the features'
+        normalised copies plus the (Nt, Nv) outputs.
+
+        Args:
+            text_features (dict[str, Tensor]): From :meth:`encode_text`.
+            video_features (dict[str, Tensor]): From :meth:`encode_video`.
+            levels (Sequence[str], optional): Outputs to compute, among the
+                configured levels and ``'fused'``; ``'fused'`` alone computes
+                only the levels whose ``rate`` is not 0. None (default)
+                computes all of them.
 
         Returns:
             dict[str, Tensor]: ``entity``/``action``/``event`` (the configured
-            levels) and ``fused`` = sum of ``rate[l] * s_l``, each (Nt, Nv).
+            levels) and ``fused`` = sum of ``rate[l] * s_l``, each (Nt, Nv);
+            only those in ``levels`` if it is given.
         """
+        wanted = self._similarity_outputs(levels)
+        needed = [
+            level for level, rate in zip(self.levels, self.rate)
+            if level in wanted or ('fused' in wanted and rate != 0)
+        ]
         sims = {}
-        for level in self.levels:
+        for level in needed:
             sims[level] = weighted_token_interaction(
                 text_features[f'{level}_tokens'],
                 text_features.get(f'{level}_mask'),
@@ -263,9 +283,31 @@ class HierarchicalBanzhafHead(BaseModule):
                 video_features[f'{level}_tokens'],
                 video_features.get(f'{level}_mask'),
                 video_features[f'{level}_weight_logits'])
-        sims['fused'] = sum(r * sims[level]
-                            for r, level in zip(self.rate, self.levels))
-        return sims
+        if 'fused' in wanted:
+            fused = [r * sims[level]
+                     for r, level in zip(self.rate, self.levels)
+                     if level in sims and r != 0]
+            if not fused:  # every rate is 0
+                fused = [text_features['entity_tokens'].new_zeros(
+                    text_features['entity_tokens'].shape[0],
+                    video_features['entity_tokens'].shape[0])]
+            sims['fused'] = sum(fused)
+        return {key: sims[key] for key in wanted}
+
+    def _similarity_outputs(
+            self, levels: Optional[Sequence[str]]) -> Sequence[str]:
+        """Checked output names of :meth:`similarity`, in its key order."""
+        known = (*self.levels, 'fused')
+        if levels is None:
+            return known
+        if isinstance(levels, str):
+            levels = (levels, )
+        unknown = [name for name in levels if name not in known]
+        if unknown or not levels:
+            raise ValueError('HierarchicalBanzhafHead.similarity: levels must '
+                             f'be a non-empty subset of {known}, got '
+                             f'{tuple(levels)}')
+        return tuple(name for name in known if name in levels)
 
     def loss(self, text_features: Features, video_features: Features,
              logit_scale: Union[Tensor, float]) -> Dict[str, Tensor]:
