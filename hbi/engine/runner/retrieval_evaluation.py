@@ -216,7 +216,8 @@ def similarity_rows(model,
         t = _rows(text, start, stop, device)
         for c in range(0, num_videos, block_size):
             v = _rows(video, c, c + block_size, device)
-            block = model.similarity(t, v)[key].float().cpu().numpy()
+            block = model.similarity(t, v, levels=(key, ))[key].float().cpu(
+            ).numpy()
             sim[offset:offset + block.shape[0],
                 c:c + block.shape[1]] = block
             progress.update(block.size)

@@ -1,5 +1,5 @@
 """CLIP4Clip's "meanP" interaction: one vector per text and per video."""
-from typing import Dict
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -42,8 +42,14 @@ class MeanPoolingHead(BaseModule):
         pooled = frames.sum(1) / weights.sum(1).clamp(min=1.0)
         return dict(video=F.normalize(pooled, dim=-1))
 
-    def similarity(self, text: Dict[str, Tensor],
-                   video: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    def similarity(self, text: Dict[str, Tensor], video: Dict[str, Tensor],
+                   levels: Optional[Sequence[str]] = None
+                   ) -> Dict[str, Tensor]:
+        """``{'fused': [Nt, Nv]}``; ``levels`` (only ``'fused'`` exists) is
+        accepted for the head protocol."""
+        if levels is not None and set(levels) - {'fused'}:
+            raise ValueError(f"MeanPoolingHead has only the 'fused' level, "
+                             f'got {list(levels)}')
         return dict(fused=text['sentence'] @ video['video'].t())
 
     def loss(self, text: Dict[str, Tensor], video: Dict[str, Tensor],

@@ -1,3 +1,4 @@
+from .banzhaf_estimator_trainer import BanzhafEstimatorTrainer
 from .base import BaseVideoTextModel
 from .released_hbi_checkpoint import (convert_foreign_checkpoint,
                                       convert_openai_clip_checkpoint,
@@ -7,7 +8,7 @@ from .released_hbi_checkpoint import (convert_foreign_checkpoint,
 from .video_text_retriever import VideoTextRetriever
 
 __all__ = [
-    'BaseVideoTextModel', 'VideoTextRetriever', 'convert_foreign_checkpoint',
+    'BanzhafEstimatorTrainer', 'BaseVideoTextModel', 'VideoTextRetriever', 'convert_foreign_checkpoint',
     'convert_openai_clip_checkpoint', 'convert_released_estimator',
     'convert_released_hbi_checkpoint', 'detect_layout'
 ]

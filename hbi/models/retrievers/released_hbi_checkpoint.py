@@ -35,7 +35,9 @@ StateDict = Dict[str, Tensor]
 #: Top-level modules of ``VideoTextRetriever``: a state dict whose keys start
 #: with these is in the project's own layout.
 OWN_PREFIXES = ('text_encoder.', 'video_encoder.', 'temporal.', 'head.',
-                'logit_scale', 'data_preprocessor.')
+                'logit_scale', 'data_preprocessor.',
+                # BanzhafEstimatorTrainer
+                'retriever.', 'estimator.')
 #: Keys of OpenAI TorchScript archives that are not weights.
 _OPENAI_META_KEYS = ('input_resolution', 'context_length', 'vocab_size')
 _OPENAI_MARKERS = ('visual.conv1.weight', 'token_embedding.weight')

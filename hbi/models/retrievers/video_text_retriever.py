@@ -1,6 +1,6 @@
 """Text-video retrieval as towers + temporal module + interaction head."""
 import math
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -117,9 +117,11 @@ class VideoTextRetriever(BaseVideoTextModel):
         tokens = self.temporal(tokens, frame_mask)
         return self.head.encode_video(tokens, frame_mask)
 
-    def similarity(self, text: dict, video: dict) -> Dict[str, Tensor]:
+    def similarity(self, text: dict, video: dict,
+                   levels: Optional[Sequence[str]] = None
+                   ) -> Dict[str, Tensor]:
         """Text-to-video similarities [Nt, Nv], per level and ``'fused'``."""
-        return self.head.similarity(text, video)
+        return self.head.similarity(text, video, levels=levels)
 
     # ---------------------------------------------------------- the modes
     def extract_feat(self, inputs: Dict[str, Tensor]) -> dict:
