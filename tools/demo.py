@@ -20,24 +20,52 @@ from hbi.engine.runner import HBIRunner  # noqa: E402
 from hbi.evaluation.functional import format_retrieval_table  # noqa: E402
 from hbi.utils import load_config  # noqa: E402
 
-DEMO_CONFIGS = {
-    'CLIP4Clip meanP':
-    'configs/retrieval/clip4clip/'
-    'clip4clip_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py',
-    'HBI':
-    'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py',
-}
+MEANP = ('configs/retrieval/clip4clip/'
+         'clip4clip_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py')
+HBI = 'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py'
+ESTIMATOR = ('configs/banzhaf/'
+             'banzhaf-estimator_vit-tiny-p8_1xb64-10e_synthetic.py')
+
+
+def _load_module(relative_path: str):
+    path = osp.join(ROOT, relative_path)
+    name = osp.splitext(osp.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(f'hbi_demo_{name}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def ensure_world(data_root: str) -> None:
-    path = osp.join(ROOT, 'tools/data/synthetic/generate_synthetic_world.py')
-    spec = importlib.util.spec_from_file_location('synthetic_world', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.generate_world(data_root)
+    _load_module('tools/data/synthetic/generate_synthetic_world.py'
+                 ).generate_world(data_root)
 
 
-def run(name: str, config: str, work_dir: str, cfg_options: dict) -> dict:
+def train_estimator(retriever_ckpt: str, work_dir: str, epochs: int) -> str:
+    """Train the Banzhaf teacher on the frozen meanP towers and export it."""
+    cfg = load_config(osp.join(ROOT, ESTIMATOR), {
+        'model.retriever_checkpoint': retriever_ckpt,
+        'train_cfg.max_epochs': epochs})
+    cfg.work_dir, cfg.experiment_name = work_dir, osp.basename(work_dir)
+    cfg.param_scheduler = [dict(
+        type='WarmupCosineLR', warmup=0.1, by_epoch=True, begin=0,
+        end=epochs, convert_to_iter_based=True)]
+    runner = HBIRunner.from_cfg(cfg)
+    runner.train()
+    exporter = _load_module('tools/model_converters/export_banzhaf_estimator.py')
+    teacher = osp.join(work_dir, 'teacher.pth')
+    exporter.export_estimator(_best_checkpoint(runner), teacher)
+    return teacher
+
+
+def _best_checkpoint(runner) -> str:
+    best = next((h.best_ckpt_path for h in runner.hooks
+                 if isinstance(h, CheckpointHook)
+                 and getattr(h, 'best_ckpt_path', None)), None)
+    return best or osp.join(runner.work_dir, f'epoch_{runner.epoch}.pth')
+
+
+def run(config: str, work_dir: str, cfg_options: dict) -> dict:
     cfg = load_config(osp.join(ROOT, config), cfg_options)
     cfg.work_dir = work_dir
     cfg.experiment_name = osp.basename(work_dir)
@@ -45,14 +73,11 @@ def run(name: str, config: str, work_dir: str, cfg_options: dict) -> dict:
     start = time.time()
     runner.train()
     train_s = time.time() - start
-    best = next((h.best_ckpt_path for h in runner.hooks
-                 if isinstance(h, CheckpointHook)
-                 and getattr(h, 'best_ckpt_path', None)), None)
-    if best:
-        runner.load_checkpoint(best)
+    best = _best_checkpoint(runner)
+    runner.load_checkpoint(best)
     metrics = runner.test()
     return dict(config=config, train_seconds=round(train_s, 1),
-                checkpoint=best or 'last', metrics=metrics)
+                checkpoint=best, metrics=metrics)
 
 
 def main(argv=None):
@@ -60,16 +85,28 @@ def main(argv=None):
     parser.add_argument('--data-root', default='data/synthetic')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--epochs', type=int, help='override max_epochs')
+    parser.add_argument(
+        '--with-teacher', action='store_true',
+        help='also train the Banzhaf estimator on the frozen meanP towers '
+        'and train HBI against it (about 3 more minutes)')
+    parser.add_argument('--estimator-epochs', type=int, default=3)
     args = parser.parse_args(argv)
     start = time.time()
     ensure_world(args.data_root)
     options = {}
     if args.epochs:
         options['train_cfg.max_epochs'] = args.epochs
-    results = {}
-    for i, (name, config) in enumerate(DEMO_CONFIGS.items()):
-        results[name] = run(name, config,
-                            osp.join(args.work_dir, f'run{i}'), options)
+    results = {'CLIP4Clip meanP': run(
+        MEANP, osp.join(args.work_dir, 'meanp'), options)}
+    hbi_options = dict(options)
+    name = 'HBI (Banzhaf terms off: no teacher)'
+    if args.with_teacher:
+        teacher = train_estimator(results['CLIP4Clip meanP']['checkpoint'],
+                                  osp.join(args.work_dir, 'estimator'),
+                                  args.estimator_epochs)
+        hbi_options['model.head.teacher_checkpoint'] = teacher
+        name = 'HBI (with Banzhaf teacher)'
+    results[name] = run(HBI, osp.join(args.work_dir, 'hbi'), hbi_options)
     out = osp.join(args.work_dir, 'metrics.json')
     with open(out, 'w') as f:
         json.dump(dict(results=results,

@@ -7,7 +7,7 @@ _base_ = [
     '../../_base_/default_runtime.py',
 ]
 max_epochs = 10
-train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 # From scratch: every parameter at the same learning rate.
 optim_wrapper = dict(
     optimizer=dict(lr=1e-3, weight_decay=0.05),
