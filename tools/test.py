@@ -19,6 +19,9 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='where to save logs and metrics')
     parser.add_argument('--dump', type=str,
                         help='save the similarity matrix and ids (.npz)')
+    parser.add_argument('--show-dir', type=str,
+                        help='write retrieval examples (a caption and its '
+                        'top-5 videos) as PNG files into this folder')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys (unknown keys are an '
                         'error)')
@@ -37,9 +40,12 @@ def build_config(args):
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     cfg.load_from = args.checkpoint
+    if args.dump and not args.dump.endswith('.npz'):
+        raise SystemExit(f'--dump must name a .npz file, got {args.dump}')
+    if args.show_dir and not args.dump:  # the examples are drawn from it
+        args.dump = osp.join(args.show_dir, 'similarity.npz')
+        os.makedirs(args.show_dir, exist_ok=True)
     if args.dump:
-        if not args.dump.endswith('.npz'):
-            raise SystemExit(f'--dump must name a .npz file, got {args.dump}')
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, dump=args.dump)
     setup_launcher(cfg, args.launcher)
     return cfg
@@ -48,7 +54,23 @@ def build_config(args):
 def main(argv=None):
     args = parse_args(argv)
     runner = HBIRunner.from_cfg(build_config(args))
-    return runner.test()
+    metrics = runner.test()
+    if args.show_dir and runner.rank == 0:
+        show_examples(runner, args.dump, args.show_dir)
+    return metrics
+
+
+def show_examples(runner, dump: str, show_dir: str) -> None:
+    import numpy as np
+
+    from hbi.visualization import plot_retrieval_examples
+    data = np.load(dump)
+    dataset = runner.test_dataloader.dataset
+    files = plot_retrieval_examples(
+        data['similarity'], data['text_to_video'], data['captions'],
+        [v['video_path'] for v in dataset.videos], show_dir)
+    runner.logger.info(f'{len(files)} retrieval examples written to '
+                       f'{show_dir}')
 
 
 if __name__ == '__main__':

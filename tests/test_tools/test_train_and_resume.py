@@ -2,6 +2,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -55,10 +56,16 @@ def test_test_tool_evaluates_and_dumps(tmp_path, small_world):
     train_tool.main([str(cfg), '--work-dir', str(work), '--cfg-options',
                      'train_cfg.max_epochs=1'])
     dump = tmp_path / 'sim.npz'
+    shows = tmp_path / 'show'
     metrics = test_tool.main([str(cfg), str(work / 'epoch_1.pth'),
-                              '--work-dir', str(work), '--dump', str(dump)])
+                              '--work-dir', str(work), '--dump', str(dump),
+                              '--show-dir', str(shows)])
+    pngs = sorted(shows.glob('query_*.png'))
+    assert len(pngs) == 8
+    from PIL import Image
+    image = np.asarray(Image.open(pngs[0]).convert('L'), dtype=float)
+    assert image.shape[1] > 400 and image.std() > 10  # drawn, not blank
     assert {'t2v/R@1', 'v2t/R@1', 't2v/MdR'} <= set(metrics)
-    import numpy as np
     data = np.load(dump)
     # 8 test videos with 5 captions each
     assert data['similarity'].shape == (40, 8)
