@@ -1,55 +1,17 @@
 # LSMDC text-video retrieval (LSMDC16 challenge files, tab-separated):
 # one sentence per clip; test on the 1,000-clip public test.
 # Folder tree: docs/en/data_preparation.md.
+_base_ = './video_text_loaders.py'
+
 dataset_type = 'LSMDCRetrievalDataset'
 data_root = 'data/lsmdc'
 
-max_frames = 12
-max_words = 32
-image_size = 224
-
-train_video_pipeline = [
-    dict(type='LoadVideoFrames', max_frames=max_frames, test_mode=False),
-    dict(type='mmaction.Resize', scale=(-1, image_size),
-         interpolation='bicubic'),
-    dict(type='mmaction.CenterCrop', crop_size=image_size),
-]
-test_video_pipeline = [
-    dict(type='LoadVideoFrames', max_frames=max_frames, test_mode=True),
-    dict(type='mmaction.Resize', scale=(-1, image_size),
-         interpolation='bicubic'),
-    dict(type='mmaction.CenterCrop', crop_size=image_size),
-]
-text_pipeline = [dict(type='TokenizeText', max_length=max_words)]
-pack = dict(type='PackVideoTextInputs', max_frames=max_frames)
-
-loader = dict(
-    num_workers=8,
-    persistent_workers=False,
-    worker_init_fn=dict(type='hbi_seed_worker_from_loader'))
 train_dataloader = dict(
-    batch_size=64,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='LSMDC16_annos_training.csv',
-        video_pipeline=train_video_pipeline,
-        text_pipeline=text_pipeline,
-        pack=pack),
-    **loader)
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='LSMDC16_annos_training.csv'))
 val_dataloader = dict(
-    batch_size=128,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='LSMDC16_challenge_1000_publictect.csv',
-        video_pipeline=test_video_pipeline,
-        text_pipeline=text_pipeline,
-        pack=pack,
-        test_mode=True),
-    **loader)
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='LSMDC16_challenge_1000_publictect.csv'))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator

@@ -20,70 +20,28 @@
 # max_length, e.g. --cfg-options train_dataloader.dataset.text_pipeline.0.max_length=24
 # val_dataloader.dataset.text_pipeline.0.max_length=24
 # test_dataloader.dataset.text_pipeline.0.max_length=24
+_base_ = './video_text_loaders.py'
+
 dataset_type = 'MSRVTTRetrievalDataset'
 data_root = 'data/msrvtt'
 ann_file = 'annotations/MSRVTT_data.json'
-max_frames = 12
-max_words = 32
-image_size = 224
 
-train_video_pipeline = [
-    dict(type='LoadVideoFrames', max_frames=max_frames, test_mode=False),
-    dict(type='mmaction.Resize', scale=(-1, image_size),
-         interpolation='bicubic'),
-    dict(type='mmaction.CenterCrop', crop_size=image_size),
-]
-test_video_pipeline = [
-    dict(type='LoadVideoFrames', max_frames=max_frames, test_mode=True),
-    dict(type='mmaction.Resize', scale=(-1, image_size),
-         interpolation='bicubic'),
-    dict(type='mmaction.CenterCrop', crop_size=image_size),
-]
-text_pipeline = [dict(type='TokenizeText', max_length=max_words)]
-pack = dict(type='PackVideoTextInputs', max_frames=max_frames)
-
-loader = dict(
-    num_workers=8,
-    persistent_workers=True,
-    worker_init_fn=dict(type='hbi_seed_worker_from_loader'))
+loader = dict(persistent_workers=True)
 train_dataloader = dict(
     batch_size=16,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file=ann_file,
-        list_file='annotations/MSRVTT_train.9k.csv',
-        caption_sampling='all',
-        video_pipeline=train_video_pipeline,
-        text_pipeline=text_pipeline,
-        pack=pack),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file=ann_file,
+                 list_file='annotations/MSRVTT_train.9k.csv',
+                 caption_sampling='all'),
     **loader)
 val_dataloader = dict(
     batch_size=64,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file=ann_file,
-        split='validate',
-        video_pipeline=test_video_pipeline,
-        text_pipeline=text_pipeline,
-        pack=pack,
-        test_mode=True),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file=ann_file,
+                 split='validate'),
     **loader)
 test_dataloader = dict(
     batch_size=64,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='',
-        list_file='annotations/MSRVTT_JSFUSION_test.csv',
-        video_pipeline=test_video_pipeline,
-        text_pipeline=text_pipeline,
-        pack=pack,
-        test_mode=True),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='',
+                 list_file='annotations/MSRVTT_JSFUSION_test.csv'),
     **loader)
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator

@@ -1,65 +1,18 @@
 # Paragraph retrieval on the synthetic world's segments files, read by the
 # ActivityNet Captions class (same format).
+_base_ = './synthetic_video_text_loaders.py'
+
 dataset_type = 'ActivityNetRetrievalDataset'
 data_root = 'data/synthetic'
 
-max_frames = 12
-max_words = 32
-image_size = 32
-
-train_video_pipeline = [
-    dict(type='LoadVideoFrames', max_frames=max_frames, test_mode=False),
-    dict(type='mmaction.Resize', scale=(-1, image_size),
-         interpolation='bicubic'),
-    dict(type='mmaction.CenterCrop', crop_size=image_size),
-]
-test_video_pipeline = [
-    dict(type='LoadVideoFrames', max_frames=max_frames, test_mode=True),
-    dict(type='mmaction.Resize', scale=(-1, image_size),
-         interpolation='bicubic'),
-    dict(type='mmaction.CenterCrop', crop_size=image_size),
-]
-text_pipeline = [dict(type='TokenizeText', max_length=max_words)]
-pack = dict(type='PackVideoTextInputs', max_frames=max_frames)
-
-loader = dict(
-    num_workers=2,
-    persistent_workers=False,
-    worker_init_fn=dict(type='hbi_seed_worker_from_loader'))
 train_dataloader = dict(
-    batch_size=64,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/segments_train.json',
-        video_pipeline=train_video_pipeline,
-        text_pipeline=text_pipeline,
-        pack=pack),
-    **loader)
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='annotations/segments_train.json'))
 val_dataloader = dict(
-    batch_size=128,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/segments_val.json',
-        video_pipeline=test_video_pipeline,
-        text_pipeline=text_pipeline,
-        pack=pack,
-        test_mode=True),
-    **loader)
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='annotations/segments_val.json'))
 test_dataloader = dict(
-    batch_size=128,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/segments_test.json',
-        video_pipeline=test_video_pipeline,
-        text_pipeline=text_pipeline,
-        pack=pack,
-        test_mode=True),
-    **loader)
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='annotations/segments_test.json'))
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator
