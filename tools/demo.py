@@ -21,8 +21,8 @@ from hbi.evaluation.functional import format_retrieval_table  # noqa: E402
 from hbi.utils import load_config  # noqa: E402
 
 MEANP = ('configs/retrieval/clip4clip/'
-         'clip4clip_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py')
-HBI = 'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py'
+         'clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py')
+HBI = 'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
 ESTIMATOR = ('configs/banzhaf/'
              'banzhaf-estimator_vit-tiny-p8_1xb64-10e_synthetic.py')
 

@@ -65,7 +65,7 @@ def test_there_are_hbi_configs():
     names = {p.name for p in CONFIGS}
     assert 'hbi_msrvtt.py' in names
     assert 'hbi_vit-base-p32-clip-pre_8xb16-u12-5e_msrvtt-9k.py' in names
-    assert 'hbi_vit-tiny-p8-scratch_1xb64-u12-20e_synthetic.py' in names
+    assert 'hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py' in names
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=ids(CONFIGS))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_CONFIG = ROOT / ('configs/retrieval/clip4clip/'
-                      'clip4clip_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py')
+                      'clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py')
 
 
 def load_generator():

@@ -7,7 +7,7 @@ from tests.test_models.test_retrievers.released_layouts import (
 from tests.test_tools.fast_config import ROOT, load_tool
 
 HBI_SYNTHETIC = ROOT / ('configs/retrieval/hbi/'
-                        'hbi_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py')
+                        'hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py')
 
 
 def write_config(path, data_root):

@@ -6,7 +6,7 @@ _base_ = [
     '../../_base_/schedules/clip-finetune_warmup-cosine_5e.py',
     '../../_base_/default_runtime.py',
 ]
-max_epochs = 10
+max_epochs = 8
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 # From scratch: every parameter at the same learning rate.
 optim_wrapper = dict(

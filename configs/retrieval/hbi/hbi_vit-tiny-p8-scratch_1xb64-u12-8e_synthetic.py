@@ -5,7 +5,7 @@
 # tiny embedding width. Without a teacher the Banzhaf terms are off (the head logs it; the
 # unused estimators are frozen); `make demo` trains one first and passes
 # it with --cfg-options model.head.teacher_checkpoint=PATH.
-_base_ = ['../clip4clip/clip4clip_vit-tiny-p8-scratch_1xb64-u12-10e_synthetic.py']
+_base_ = ['../clip4clip/clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py']
 tiny_embed_dim = 64  # CLIP_ARCHS['tiny']: embed_dim = text width = 64
 tiny_text_layers = 2
 model = dict(
