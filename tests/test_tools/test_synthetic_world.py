@@ -1,4 +1,7 @@
 """Tests of tools/data/synthetic/generate_synthetic_world.py: files, formats, real pixels, language, QA."""
+from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
 import csv
 import importlib.util
 import json
@@ -13,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / 'tools' / 'data' / 'synthetic' / 'generate_synthetic_world.py'
-REAL = Path('/work/shared/data/msrvtt')
+REAL = SHARED_MSRVTT
 SMALL = dict(num_train=20, num_val=5, num_test=10, size=32, fps=8, seed=3)
 PALETTE = {'red', 'green', 'blue', 'yellow', 'white', 'purple'}
 SHAPES = {'circle', 'square', 'triangle'}

@@ -1,7 +1,7 @@
 """Foreign checkpoint layouts -> :class:`VideoTextRetriever` state dicts.
 
 Three foreign layouts are recognised (names and shapes in
-``/work/shared/reference/checkpoint_layouts.json``):
+``shared/reference/checkpoint_layouts.json``):
 
 - ``'released_hbi'``: the HBI release's ``pytorch_model.bin`` (and CLIP4Clip
   checkpoints, which hold the same ``clip.*`` / ``transformerClip.*`` parts

@@ -4,7 +4,7 @@ and of CLIP4Clip's ``seqTransf`` temporal transformer, for tests only.
 Independent of ``hbi`` and of ``transformers``: ``nn.MultiheadAttention``
 with fused ``in_proj``, ``x @ proj`` projections, sequence-first layout. The
 parameter names are OpenAI's (checked against
-``/work/shared/reference/checkpoint_layouts.json`` by the tests).
+``shared/reference/checkpoint_layouts.json`` by the tests).
 """
 from collections import OrderedDict
 from typing import Optional, Sequence

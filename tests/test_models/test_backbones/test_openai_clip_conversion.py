@@ -1,5 +1,8 @@
 """OpenAI CLIP checkpoints load into the towers and reproduce OpenAI's
 numbers (against the independent plain-torch reference)."""
+from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
 import json
 import re
 import warnings
@@ -15,7 +18,7 @@ from hbi.models.backbones import (CLIPTextTower, CLIPVisionTower,
 from tests.test_models.test_backbones.openai_clip_reference import (
     build_reference_clip, randomize_)
 
-LAYOUTS = '/work/shared/reference/checkpoint_layouts.json'
+LAYOUTS = str(SHARED_LAYOUTS)
 
 # Distinct widths so that a missed transpose or a q/k/v mix-up cannot pass.
 SMALL = dict(

@@ -12,6 +12,9 @@ names are the released ones (fewer blocks) and whose shapes are the released
 shapes with every size scaled consistently (:func:`scaled_head_shape`); the
 tests check the full-size names and shapes separately on the meta device.
 """
+from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
 import json
 import math
 import re
@@ -26,7 +29,7 @@ from tests.test_models.test_backbones.openai_clip_reference import (
     ResidualAttentionBlock, build_reference_clip, randomize_,
     reference_seq_transf)
 
-LAYOUTS = Path('/work/shared/reference/checkpoint_layouts.json')
+LAYOUTS = SHARED_LAYOUTS
 FULL_WIDTH = 512
 
 #: The reduced architecture: an ``hbi`` arch dict, matching the synthetic

@@ -1,5 +1,8 @@
 """CLIPBPETokenizer against an independent re-implementation of OpenAI's
 ``clip/simple_tokenizer.py`` (written here from the published algorithm)."""
+from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
 import csv
 import gzip
 import html
@@ -15,7 +18,7 @@ import torch
 from hbi.models.tokenizers import CLIPBPETokenizer
 from hbi.registry import TOKENIZERS
 
-SHARED = Path('/work/shared/data')
+SHARED = SHARED_ROOT / 'data'
 BPE_PATH = SHARED / 'clip' / 'bpe_simple_vocab_16e6.txt.gz'
 JSFUSION = SHARED / 'msrvtt' / 'MSRVTT_JSFUSION_test.csv'
 
