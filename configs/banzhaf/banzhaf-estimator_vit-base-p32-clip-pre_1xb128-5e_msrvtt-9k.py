@@ -19,10 +19,6 @@ _base_ = [
     '../_base_/datasets/msrvtt-9k_retrieval.py',
     '../_base_/default_runtime.py',
 ]
-custom_imports = dict(
-    imports=['hbi.models.retrievers.banzhaf_estimator_trainer',
-             'hbi.evaluation.metrics.banzhaf_estimator_metric'],
-    allow_failed_imports=False)
 
 retriever = dict(_base_.model,
                  head=dict(_base_.model.head, teacher_checkpoint=None))

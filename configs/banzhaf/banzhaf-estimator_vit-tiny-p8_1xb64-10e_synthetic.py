@@ -15,10 +15,6 @@
 # disk (label_cache_dir), keyed by pair, frames, caption, the frozen weights'
 # fingerprint and the game settings, so later epochs and runs reuse them.
 _base_ = ['../retrieval/clip4clip/clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py']
-custom_imports = dict(
-    imports=['hbi.models.retrievers.banzhaf_estimator_trainer',
-             'hbi.evaluation.metrics.banzhaf_estimator_metric'],
-    allow_failed_imports=False)
 
 model = dict(
     _delete_=True,

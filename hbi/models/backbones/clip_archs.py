@@ -11,6 +11,8 @@ A preset is a plain dict (so that configs can name or override it)::
 import copy
 from typing import Dict, Union
 
+from torch import nn
+
 #: CLIP's per-channel RGB mean / std of pixels in [0, 1] (OpenAI ``clip``).
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -140,3 +142,17 @@ def clip_encoder_config_kwargs(width: int, layers: int, heads: int,
         layer_norm_eps=1e-5,
         attention_dropout=0.0,
         attn_implementation=attn_implementation)
+
+
+def clip_projection(width: int, embed_dim: int):
+    """A bias-free projection initialised like OpenAI CLIP's ``proj`` /
+    ``text_projection`` (normal, std ``width ** -0.5``)."""
+    projection = nn.Linear(width, embed_dim, bias=False)
+    nn.init.normal_(projection.weight, std=width**-0.5)
+    return projection
+
+
+def enable_activation_checkpointing(model) -> None:
+    """Recompute a transformers model's blocks in backward (transformers 5
+    renamed ``gradient_checkpointing_enable`` to this)."""
+    model.activation_checkpointing_enable(dict(use_reentrant=False))

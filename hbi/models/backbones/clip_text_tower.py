@@ -6,7 +6,8 @@ from torch import Tensor, nn
 from transformers import CLIPTextConfig, CLIPTextModel
 
 from hbi.registry import MODELS
-from .clip_archs import clip_encoder_config_kwargs, resolve_clip_arch
+from .clip_archs import (clip_encoder_config_kwargs, clip_projection,
+                         enable_activation_checkpointing, resolve_clip_arch)
 from .openai_clip_conversion import load_openai_clip_into
 
 
@@ -65,14 +66,10 @@ class CLIPTextTower(BaseModule):
             **clip_encoder_config_kwargs(text['width'], text['layers'],
                                          text['heads'], attn_implementation))
         self.text_model = CLIPTextModel(config)
-        self.text_projection = nn.Linear(
-            text['width'], self.arch['embed_dim'], bias=False)
-        # OpenAI CLIP's initialisation of the projection.
-        nn.init.normal_(self.text_projection.weight, std=text['width']**-0.5)
+        self.text_projection = clip_projection(text['width'],
+                                               self.arch['embed_dim'])
         if gradient_checkpointing:
-            # transformers 5 renamed ``gradient_checkpointing_enable``.
-            self.text_model.activation_checkpointing_enable(
-                dict(use_reentrant=False))
+            enable_activation_checkpointing(self.text_model)
         self.pretrained = pretrained
         if pretrained is not None:
             self.load_openai_clip(pretrained)

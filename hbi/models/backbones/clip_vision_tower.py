@@ -2,11 +2,12 @@
 from typing import Optional, Union
 
 from mmengine.model import BaseModule
-from torch import Tensor, nn
+from torch import Tensor
 from transformers import CLIPVisionConfig, CLIPVisionModel
 
 from hbi.registry import MODELS
-from .clip_archs import clip_encoder_config_kwargs, resolve_clip_arch
+from .clip_archs import (clip_encoder_config_kwargs, clip_projection,
+                         enable_activation_checkpointing, resolve_clip_arch)
 from .openai_clip_conversion import load_openai_clip_into
 
 
@@ -53,15 +54,10 @@ class CLIPVisionTower(BaseModule):
             **clip_encoder_config_kwargs(vision['width'], vision['layers'],
                                          vision['heads'], attn_implementation))
         self.vision_model = CLIPVisionModel(config)
-        self.visual_projection = nn.Linear(
-            vision['width'], self.arch['embed_dim'], bias=False)
-        # OpenAI CLIP's initialisation of ``visual.proj``.
-        nn.init.normal_(
-            self.visual_projection.weight, std=vision['width']**-0.5)
+        self.visual_projection = clip_projection(vision['width'],
+                                                 self.arch['embed_dim'])
         if gradient_checkpointing:
-            # transformers 5 renamed ``gradient_checkpointing_enable``.
-            self.vision_model.activation_checkpointing_enable(
-                dict(use_reentrant=False))
+            enable_activation_checkpointing(self.vision_model)
         self.pretrained = pretrained
         if pretrained is not None:
             self.load_openai_clip(pretrained)
