@@ -14,7 +14,12 @@ Part 2: ``model.similarity`` of ``--num-texts`` x ``--num-videos`` encoded
 items (all three levels computed on every call), on random token features
 through a full-size head, in blocks of ``--sim-block`` texts; pairs/s.
 
-``python benchmarks/train_step.py [--batch 8] [--threads 2] [--skip-step]``
+``--device cuda`` runs both parts on the GPU; ``--amp fp16|bf16`` runs the
+step under ``torch.autocast`` (fp16 with a ``GradScaler``), as
+``tools/train.py --amp`` does through mmengine's ``AmpOptimWrapper``.
+
+``python benchmarks/train_step.py [--batch 8] [--threads 2] [--skip-step]
+[--device cuda --amp bf16]``
 """
 import argparse
 import os.path as osp
@@ -47,6 +52,9 @@ def parse_args():
     parser.add_argument('--teacher', default='/tmp/hbi_bench_teacher.pth')
     parser.add_argument('--skip-step', action='store_true')
     parser.add_argument('--skip-similarity', action='store_true')
+    parser.add_argument('--device', default='cpu', help='cpu or cuda[:k]')
+    parser.add_argument('--amp', default='off', choices=['off', 'fp16', 'bf16'],
+                        help='autocast dtype of the training step')
     return parser.parse_args()
 
 
@@ -74,17 +82,20 @@ def make_batch(args) -> dict:
     ids = torch.randint(1, 49000, (args.batch, args.words), generator=gen)
     ids[:, 0] = 49406
     ids[:, -1] = 49407
-    return dict(
+    batch = dict(
         input_ids=ids,
         attention_mask=torch.ones_like(ids),
         frames=torch.randn(args.batch, args.frames, 3, 224, 224,
                            generator=gen),
         frame_mask=torch.ones(args.batch, args.frames, dtype=torch.long))
+    return {key: value.to(args.device) for key, value in batch.items()}
 
 
 def bench_steps(args) -> None:
     torch.save(BanzhafEstimator(64).state_dict(), args.teacher)
     batch = make_batch(args)
+    device = torch.device(args.device)
+    amp_dtype = dict(fp16=torch.float16, bf16=torch.bfloat16).get(args.amp)
     results = {}
     for kind in ('meanP dual encoder', 'HBI head, meanP frames',
                  'HBI (seqTransf + head)'):
@@ -92,21 +103,28 @@ def bench_steps(args) -> None:
         model = MODELS.build(model_cfg(kind, args.teacher))
         if model.init_temporal_from_text:
             model.temporal.init_from_text_tower(model.text_encoder)
-        model.train()
+        model.to(device).train()
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.98),
                                       eps=1e-6, weight_decay=0.2)
+        scaler = torch.amp.GradScaler(
+            device.type, enabled=amp_dtype == torch.float16)
 
         def step():
             optimizer.zero_grad(set_to_none=True)
-            losses = model.loss(batch)
+            with torch.autocast(device.type, dtype=amp_dtype,
+                                enabled=amp_dtype is not None):
+                losses = model.loss(batch)
             loss = sum(losses.values())
-            loss.backward()
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
             torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
+            scaler.step(optimizer)
+            scaler.update()
             return float(loss)
 
-        measure = time_callable(step, repeats=args.repeats, warmup=1)
+        measure = time_callable(step, repeats=args.repeats, warmup=1,
+                                device=args.device)
         results[kind] = measure
         print(f'[step] {kind}: {measure.spread()}, peak {measure.memory()}',
               flush=True)
@@ -121,17 +139,19 @@ def bench_steps(args) -> None:
 def bench_similarity(args) -> None:
     torch.manual_seed(0)
     head = MODELS.build(dict(type='HierarchicalBanzhafHead', embed_dim=512,
-                             rate=(1.0, 1.0, 1.0))).eval()
-    mask_t = torch.zeros(args.num_texts, args.words)
+                             rate=(1.0, 1.0, 1.0))).eval().to(args.device)
+    mask_t = torch.zeros(args.num_texts, args.words, device=args.device)
     lengths = torch.randint(5, args.words + 1, (args.num_texts, ))
     for i, n in enumerate(lengths):
         mask_t[i, :n] = 1
-    mask_v = torch.ones(args.num_videos, args.frames)
+    mask_v = torch.ones(args.num_videos, args.frames, device=args.device)
     with torch.no_grad():
-        text = head.encode_text(torch.randn(args.num_texts, args.words, 512),
-                                mask_t)
+        text = head.encode_text(
+            torch.randn(args.num_texts, args.words, 512, device=args.device),
+            mask_t)
         video = head.encode_video(
-            torch.randn(args.num_videos, args.frames, 512), mask_v)
+            torch.randn(args.num_videos, args.frames, 512,
+                        device=args.device), mask_v)
 
     def run():
         rows = []
@@ -144,7 +164,8 @@ def bench_similarity(args) -> None:
                                          ('entity', 'action', 'event')]))
         return torch.cat(rows, dim=1)
 
-    measure = time_callable(run, repeats=args.repeats, warmup=1)
+    measure = time_callable(run, repeats=args.repeats, warmup=1,
+                            device=args.device)
     pairs = args.num_texts * args.num_videos
     print(f'[similarity] {args.num_texts} x {args.num_videos}, 3 levels, '
           f'blocks of {args.sim_block} texts: {measure.spread()}, '

@@ -16,6 +16,7 @@ from ..layers import (BanzhafEstimator, ClusterTokenMerge, TokenClusterBlock,
 from ..losses.banzhaf_distillation_loss import BanzhafDistillationLoss
 from ..losses.contrastive_loss import symmetric_info_nce
 from ..losses.level_distillation_loss import LevelDistillationLoss
+from .full_precision import full_precision
 
 LEVELS = ('entity', 'action', 'event')
 Features = Dict[str, Tensor]
@@ -214,6 +215,7 @@ class HierarchicalBanzhafHead(BaseModule):
             features[f'{level}_weight_logits'] = weight_heads[step + 1](tokens)
         return features
 
+    @full_precision
     def encode_text(self, tokens: Tensor,
                     mask: Optional[Tensor] = None) -> Features:
         """Per-level text features, computed once per text.
@@ -228,6 +230,7 @@ class HierarchicalBanzhafHead(BaseModule):
         return self._encode(tokens, mask, self.text_weight_heads,
                             self.text_merges, self.text_blocks, 'encode_text')
 
+    @full_precision
     def encode_video(self, tokens: Tensor,
                      mask: Optional[Tensor] = None) -> Features:
         """Per-level video features, computed once per video.
@@ -243,6 +246,7 @@ class HierarchicalBanzhafHead(BaseModule):
                             self.video_merges, self.video_blocks,
                             'encode_video')
 
+    @full_precision
     def similarity(
             self,
             text_features: Features,
@@ -309,6 +313,7 @@ class HierarchicalBanzhafHead(BaseModule):
                              f'{tuple(levels)}')
         return tuple(name for name in known if name in levels)
 
+    @full_precision
     def loss(self, text_features: Features, video_features: Features,
              logit_scale: Union[Tensor, float]) -> Dict[str, Tensor]:
         """Training losses of one gathered batch; text b pairs with video b.

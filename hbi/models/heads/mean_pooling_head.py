@@ -8,6 +8,7 @@ from torch import Tensor
 
 from hbi.models.losses.contrastive_loss import symmetric_info_nce
 from hbi.registry import MODELS
+from .full_precision import full_precision
 
 
 @MODELS.register_module()
@@ -31,17 +32,20 @@ class MeanPoolingHead(BaseModule):
         super().__init__()
         self.loss_weight = loss_weight
 
+    @full_precision
     def encode_text(self, tokens: Tensor, mask: Tensor) -> Dict[str, Tensor]:
         last = mask.long().sum(dim=1).clamp(min=1) - 1
         sentence = tokens[torch.arange(tokens.shape[0]), last]
         return dict(sentence=F.normalize(sentence, dim=-1))
 
+    @full_precision
     def encode_video(self, tokens: Tensor, mask: Tensor) -> Dict[str, Tensor]:
         weights = mask.unsqueeze(-1).type_as(tokens)
         frames = F.normalize(tokens, dim=-1) * weights
         pooled = frames.sum(1) / weights.sum(1).clamp(min=1.0)
         return dict(video=F.normalize(pooled, dim=-1))
 
+    @full_precision
     def similarity(self, text: Dict[str, Tensor], video: Dict[str, Tensor],
                    levels: Optional[Sequence[str]] = None
                    ) -> Dict[str, Tensor]:
@@ -52,6 +56,7 @@ class MeanPoolingHead(BaseModule):
                              f'got {list(levels)}')
         return dict(fused=text['sentence'] @ video['video'].t())
 
+    @full_precision
     def loss(self, text: Dict[str, Tensor], video: Dict[str, Tensor],
              logit_scale: Tensor) -> Dict[str, Tensor]:
         sim = self.similarity(text, video)['fused']

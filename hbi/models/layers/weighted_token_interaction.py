@@ -14,9 +14,13 @@ from torch import Tensor, nn
 # (not -inf, so that a sample without any real token still gets finite weights).
 PADDED_WEIGHT_LOGIT = -9e15
 NORM_EPS = 1e-12  # as F.normalize
-# Tiling of ``weighted_token_interaction`` (see its docstring).
+# Tiling of ``weighted_token_interaction`` (see its docstring), by device
+# type: on a CPU a tile's A stays in cache; on a GPU tiles are large so that
+# few kernels are launched.
 DEFAULT_TILE_ELEMENTS = 2**21
 DEFAULT_VIDEOS_PER_TILE = 256
+ACCELERATOR_TILE_ELEMENTS = 2**26
+ACCELERATOR_VIDEOS_PER_TILE = 4096
 
 
 class TokenWeightHead(nn.Sequential):
@@ -216,8 +220,8 @@ def weighted_token_interaction(
         video_tokens: Tensor,
         video_mask: Optional[Tensor],
         video_weight_logits: Tensor,
-        tile_elements: int = DEFAULT_TILE_ELEMENTS,
-        videos_per_tile: int = DEFAULT_VIDEOS_PER_TILE) -> Tensor:
+        tile_elements: Optional[int] = None,
+        videos_per_tile: Optional[int] = None) -> Tensor:
     """WTI similarity of every text with every video (A4).
 
     ``s_ab = 1/2 (sum_i w_t^a[i] max_j A_ab[i, j] + sum_j w_v^b[j] max_i
@@ -247,14 +251,22 @@ def weighted_token_interaction(
         video_tokens (Tensor): (Nv, Lv, D).
         video_mask (Tensor, optional): (Nv, Lv), 1 on real frames; None = all.
         video_weight_logits (Tensor): (Nv, Lv).
-        tile_elements (int): Budget of one tile's A, in elements. Defaults
-            to 2**21 (8 MiB in fp32: the reductions then run in cache).
-        videos_per_tile (int): Videos per tile (the matmul's column blocks).
-            Defaults to 256.
+        tile_elements (int, optional): Budget of one tile's A, in elements.
+            None (default): 2**21 on a CPU (8 MiB in fp32: the reductions
+            then run in cache), 2**26 on other devices.
+        videos_per_tile (int, optional): Videos per tile (the matmul's
+            column blocks). None (default): 256 on a CPU, 4096 elsewhere.
 
     Returns:
         Tensor: Text-to-video similarity, shape (Nt, Nv).
     """
+    on_cpu = text_tokens.device.type == 'cpu'
+    if tile_elements is None:
+        tile_elements = (DEFAULT_TILE_ELEMENTS
+                         if on_cpu else ACCELERATOR_TILE_ELEMENTS)
+    if videos_per_tile is None:
+        videos_per_tile = (DEFAULT_VIDEOS_PER_TILE
+                           if on_cpu else ACCELERATOR_VIDEOS_PER_TILE)
     if tile_elements < 1 or videos_per_tile < 1:
         raise ValueError('weighted_token_interaction: tile_elements and '
                          'videos_per_tile must be >= 1, got '
