@@ -24,6 +24,7 @@ step under ``torch.autocast`` (fp16 with a ``GradScaler``), as
 import argparse
 import os.path as osp
 import sys
+import warnings
 
 import torch
 
@@ -52,6 +53,10 @@ def parse_args():
     parser.add_argument('--teacher', default='/tmp/hbi_bench_teacher.pth')
     parser.add_argument('--skip-step', action='store_true')
     parser.add_argument('--skip-similarity', action='store_true')
+    parser.add_argument('--head-only', action='store_true',
+                        help='part 3 only: the HBI head alone')
+    parser.add_argument('--profile', action='store_true',
+                        help='part 3 also prints a torch.profiler table')
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:k]')
     parser.add_argument('--amp', default='off', choices=['off', 'fp16', 'bf16'],
                         help='autocast dtype of the training step')
@@ -91,8 +96,23 @@ def make_batch(args) -> dict:
     return {key: value.to(args.device) for key, value in batch.items()}
 
 
+def report_host_syncs(kind: str, step) -> None:
+    """Count the host-device synchronisations of one CUDA step (each makes
+    the CPU wait instead of queueing kernels ahead of the GPU)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        torch.cuda.set_sync_debug_mode('warn')
+        try:
+            step()
+        finally:
+            torch.cuda.set_sync_debug_mode('default')
+    print(f'[sync] {kind}: {len(caught)} host syncs in one step (the final '
+          'float(loss) is one)')
+    for warning in caught[:8]:
+        print(f'    {warning.filename}:{warning.lineno}')
+
+
 def bench_steps(args) -> None:
-    torch.save(BanzhafEstimator(64).state_dict(), args.teacher)
     batch = make_batch(args)
     device = torch.device(args.device)
     amp_dtype = dict(fp16=torch.float16, bf16=torch.bfloat16).get(args.amp)
@@ -128,6 +148,8 @@ def bench_steps(args) -> None:
         results[kind] = measure
         print(f'[step] {kind}: {measure.spread()}, peak {measure.memory()}',
               flush=True)
+        if device.type == 'cuda':
+            report_host_syncs(kind, step)
         del model, optimizer
     base = results['meanP dual encoder'].median
     for kind in ('HBI head, meanP frames', 'HBI (seqTransf + head)'):
@@ -172,6 +194,46 @@ def bench_similarity(args) -> None:
           f'{pairs / measure.median:,.0f} pairs/s, peak {measure.memory()}')
 
 
+def bench_head(args) -> None:
+    """Part 3: the HBI head alone, forward (``loss``) + backward, on random
+    token features of the step's shapes (Banzhaf terms on)."""
+    torch.manual_seed(0)
+    device = torch.device(args.device)
+    head = MODELS.build(dict(type='HierarchicalBanzhafHead', embed_dim=512,
+                             teacher_checkpoint=args.teacher))
+    head.to(device).train()
+    text = torch.randn(args.batch, args.words, 512, device=device,
+                       requires_grad=True)
+    video = torch.randn(args.batch, args.frames, 512, device=device,
+                        requires_grad=True)
+    text_mask = torch.ones(args.batch, args.words, device=device)
+    text_mask[:, args.words // 2:] = 0  # captions are shorter than 32 words
+    video_mask = torch.ones(args.batch, args.frames, device=device)
+    logit_scale = torch.tensor(4.6, device=device)
+
+    def step():
+        losses = head.loss(head.encode_text(text, text_mask),
+                           head.encode_video(video, video_mask), logit_scale)
+        sum(losses.values()).backward()
+
+    measure = time_callable(step, repeats=max(args.repeats, 5), warmup=2,
+                            device=args.device)
+    print(f'[head] HBI head alone, batch {args.batch}: {measure.spread()}, '
+          f'peak {measure.memory()}', flush=True)
+    if not args.profile:
+        return
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    if device.type == 'cuda':
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+    with torch.profiler.profile(activities=activities) as prof:
+        step()
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+    sort_by = ('self_cuda_time_total'
+               if device.type == 'cuda' else 'self_cpu_time_total')
+    print(prof.key_averages().table(sort_by=sort_by, row_limit=25))
+
+
 def main() -> None:
     args = parse_args()
     if args.threads:
@@ -179,6 +241,10 @@ def main() -> None:
     init_default_scope('hbi')
     print(f'settings: {vars(args)}')
     print(f'load before: {load_note()}', flush=True)
+    torch.save(BanzhafEstimator(64).state_dict(), args.teacher)
+    if args.head_only:
+        bench_head(args)
+        return
     if not args.skip_similarity:
         bench_similarity(args)
     if not args.skip_step:

@@ -1,9 +1,14 @@
 import importlib
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from mmengine.registry import Registry
 
 import hbi.registry
+
+ROOT = Path(__file__).resolve().parents[1]
 
 REGISTRIES = hbi.registry.__all__
 
@@ -35,3 +40,22 @@ def test_core_components_are_registered():
                            (LOOPS, 'RetrievalTestLoop'),
                            (RUNNERS, 'HBIRunner')]:
         assert registry.get(name) is not None, name
+
+
+
+def test_models_build_without_default_scope():
+    """hbi's MODELS builds a retriever (and its default data preprocessor)
+    outside a runner, where no default scope was ever set (a fresh process:
+    other tests set one)."""
+    code = ('from mmengine.registry import DefaultScope\n'
+            'from hbi.registry import MODELS\n'
+            'assert DefaultScope.get_current_instance() is None\n'
+            "model = MODELS.build(dict(type='VideoTextRetriever', "
+            "text_encoder=dict(type='CLIPTextTower', arch='tiny'), "
+            "video_encoder=dict(type='CLIPVisionTower', arch='tiny'), "
+            "head=dict(type='MeanPoolingHead')))\n"
+            'print(type(model.data_preprocessor).__name__)\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-1] == 'VideoTextDataPreprocessor'

@@ -11,7 +11,9 @@ value: token j outranks token i if ``rho_j > rho_i`` or (``rho_j == rho_i``
 and ``j < i``); centres are taken from a *stable* descending sort of
 ``rho * delta`` (equal scores: lower index first); every token joins the
 nearest centre, the first one in centre order on ties (``argmin`` returns the
-first minimum). Without ties the result is the release's.
+first minimum). Distances are symmetrised with a zero diagonal, so ties that
+are exact in exact arithmetic stay exact whatever cdist's rounding on the
+device. Without ties the result is the release's.
 """
 import math
 from typing import Optional, Tuple
@@ -44,6 +46,11 @@ def dpc_knn_cluster(tokens: Tensor,
         raise ValueError(f'dpc_knn_cluster: num_clusters must be in [1, '
                          f'{num_tokens}], got {num_clusters}')
     dist = torch.cdist(tokens, tokens) / math.sqrt(dim)
+    # Made exactly symmetric with a zero diagonal: cdist's matmul form rounds
+    # d(i, j) and d(j, i) differently (and differently on each device), and
+    # that decided exact ties, e.g. the two tokens of a two-token caption.
+    dist = (dist + dist.transpose(1, 2)) / 2
+    dist.diagonal(dim1=1, dim2=2).zero_()
     real = None
     if mask is not None:
         real = mask > 0

@@ -228,7 +228,9 @@ def weighted_token_interaction(
     A_ab[i, j])`` where A_ab is the cosine matrix with padded entries 0 and
     the maxima run over all columns/rows, padded ones (holding 0) included.
 
-    Both sides are prepared once (:func:`prepare_side`: normalised, weights
+    When the whole A fits one tile (``Nt * Lt * Nv * Lv <= tile_elements``,
+    e.g. a training batch) it is computed in one piece. Otherwise both sides
+    are prepared once (:func:`prepare_side`: normalised, weights
     soft-maxed, items sorted by real length with real tokens first), then the
     (Nt, Nv) matrix is filled tile by tile: a tile of texts x videos is cut
     to the longest real length of its texts and of its videos, so padded
@@ -274,6 +276,11 @@ def weighted_token_interaction(
     if text_tokens.shape[0] == 0 or video_tokens.shape[0] == 0:
         return text_tokens.new_zeros(text_tokens.shape[0],
                                      video_tokens.shape[0])
+    if text_tokens.shape[:2].numel() * video_tokens.shape[:2].numel() <= \
+            tile_elements:
+        return _single_tile_interaction(text_tokens, text_mask,
+                                        text_weight_logits, video_tokens,
+                                        video_mask, video_weight_logits)
     text = prepare_side(text_tokens, text_mask, text_weight_logits)
     video = prepare_side(video_tokens, video_mask, video_weight_logits)
     dim = video.tokens.shape[-1]
@@ -299,6 +306,25 @@ def weighted_token_interaction(
     sorted_sims = torch.cat(columns, dim=1) if len(columns) > 1 else columns[0]
     return sorted_sims.index_select(0, _inverse(text.order)).index_select(
         1, _inverse(video.order))
+
+
+def _single_tile_interaction(text_tokens: Tensor, text_mask: Optional[Tensor],
+                             text_weight_logits: Tensor, video_tokens: Tensor,
+                             video_mask: Optional[Tensor],
+                             video_weight_logits: Tensor) -> Tensor:
+    """A4 in one piece, for inputs whose whole A fits one tile (training
+    batches): no sorting and no host synchronisation, so on a GPU the
+    kernels queue behind the towers' instead of waiting for them."""
+    text = normalize_tokens(text_tokens, text_mask)
+    video = normalize_tokens(video_tokens, video_mask)
+    inter = torch.einsum('atd,bvd->abtv', text, video)
+    text_part = torch.einsum(
+        'abt,at->ab', inter.amax(dim=3),
+        masked_token_weights(text_weight_logits, text_mask))
+    video_part = torch.einsum(
+        'abv,bv->ab', inter.amax(dim=2),
+        masked_token_weights(video_weight_logits, video_mask))
+    return (text_part + video_part) / 2.0
 
 
 def _inverse(order: Tensor) -> Tensor:

@@ -94,8 +94,7 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
-            data_preprocessor = retriever.get(
-                'data_preprocessor', dict(type='VideoTextDataPreprocessor'))
+            data_preprocessor = retriever.get('data_preprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.retriever = MODELS.build(retriever)

@@ -1,9 +1,11 @@
 """The base class that owns the ``forward(mode=...)`` dispatch."""
 from abc import ABCMeta, abstractmethod
-from typing import Dict, List, Literal, Optional
+from typing import Dict, List, Literal, Optional, Union
 
 from mmengine.model import BaseModel
-from torch import Tensor
+from torch import Tensor, nn
+
+from hbi.registry import MODELS
 
 SampleList = List['VideoTextDataSample']  # noqa: F821
 
@@ -20,7 +22,24 @@ class BaseVideoTextModel(BaseModel, metaclass=ABCMeta):
       post-processing, e.g. for gathering across ranks or caching.
 
     Subclasses implement the three methods; nothing else overrides forward.
+
+    Args:
+        data_preprocessor (dict | nn.Module, optional): Built from hbi's
+            registry, so a model built outside a runner (without mmengine's
+            default scope) finds ``VideoTextDataPreprocessor`` too. Defaults
+            to ``dict(type='VideoTextDataPreprocessor')``.
+        init_cfg (dict, optional): mmengine init config. Defaults to None.
     """
+
+    def __init__(self,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='VideoTextDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
 
     def forward(self,
                 inputs: Dict[str, Tensor],

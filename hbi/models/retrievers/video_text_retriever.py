@@ -50,8 +50,6 @@ class VideoTextRetriever(BaseVideoTextModel):
                  init_logit_scale: float = math.log(1 / 0.07),
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='VideoTextDataPreprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.text_encoder = MODELS.build(text_encoder)

@@ -92,6 +92,30 @@ def test_dpc_knn_ties_are_deterministic():
     assert torch.equal(again[0], assign) and torch.equal(again[1], centres)
 
 
+def test_dpc_knn_ignores_asymmetric_distance_rounding(monkeypatch):
+    """cdist's matmul form rounds d(i, j), d(j, i) and d(i, i) differently
+    on each device; an item with two real tokens (an exact density tie) must
+    cluster the same whatever that rounding is."""
+    torch.manual_seed(0)
+    x = torch.randn(3, 32, 16, dtype=torch.float64)
+    mask = torch.zeros(3, 32)
+    mask[:, :2] = 1
+    mask[2, :5] = 1
+    ref = dpc_knn_cluster(x, 8, k=3, mask=mask)
+    cdist = torch.cdist
+    for sign in (1, -1):
+        def rounded_cdist(a, b, sign=sign):
+            dist = cdist(a, b)
+            upper = torch.ones_like(dist).triu(1)
+            return dist * (1 + sign * 1e-12 * upper) + 1e-9 * torch.eye(
+                dist.shape[-1], dtype=dist.dtype)
+
+        monkeypatch.setattr(torch, 'cdist', rounded_cdist)
+        got = dpc_knn_cluster(x, 8, k=3, mask=mask)
+        assert torch.equal(got[0], ref[0]) and torch.equal(got[1], ref[1])
+    assert ref[1][0, :2].tolist() == [0, 1]  # the tie goes to the index
+
+
 def test_dpc_knn_rejects_bad_cluster_count():
     with pytest.raises(ValueError, match='num_clusters'):
         dpc_knn_cluster(torch.randn(1, 3, 2), 4)

@@ -74,7 +74,8 @@ def test_tiled_equals_einsum_without_masks(which):
         _einsum_wti(t, tm, tw, v, vm, vw), atol=1e-6, rtol=1e-6)
 
 
-def test_tiled_gradients_equal_einsum():
+@pytest.mark.parametrize('tile_elements', [40, 2**21])  # tiled, one tile
+def test_tiled_gradients_equal_einsum(tile_elements):
     args = _inputs(5)
     leaves = [x.clone().requires_grad_() for x in args]
     for index in (1, 4):  # masks
@@ -82,7 +83,7 @@ def test_tiled_gradients_equal_einsum():
     ref_leaves = [x.detach().clone().requires_grad_() if x.requires_grad
                   else x for x in leaves]
     target = torch.randn(13, 11, generator=torch.Generator().manual_seed(0))
-    (weighted_token_interaction(*leaves, tile_elements=40,
+    (weighted_token_interaction(*leaves, tile_elements=tile_elements,
                                 videos_per_tile=3) * target).sum().backward()
     (_einsum_wti(*ref_leaves) * target).sum().backward()
     for got, ref in zip(leaves, ref_leaves):
