@@ -37,7 +37,6 @@ from hbi.models.heads import (HierarchicalBanzhafHead, cat_features,  # noqa
 
 Sims = Dict[str, Tensor]
 RATES = {'fused': (1.0, 0.0, 0.0), 'fused(1,1,1)': (1.0, 1.0, 1.0)}
-FLOAT_BYTES = 4
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,13 +54,11 @@ def parse_args() -> argparse.Namespace:
                         "spread grid) and its full time is extrapolated; "
                         "'all' runs every block (about 10-20x the default "
                         "run time on 2 cores)")
-    parser.add_argument('--sim-block', type=int, default=0,
-                        help='(b): text rows per similarity call; 0 = the '
-                        'largest <= 1024 whose intermediate fits '
-                        '--block-mem-gb')
-    parser.add_argument('--block-mem-gb', type=float, default=1.0)
-    parser.add_argument('--encode-batch', type=int, default=1024,
-                        help='(b): items per encode call')
+    parser.add_argument('--sim-block', type=int, default=1024,
+                        help='(b): text rows per similarity call')
+    parser.add_argument('--encode-batch', type=int, default=128,
+                        help='(b): items per encode call, as a test loop\'s '
+                        'batch (128 was the fastest per item on 2 cores)')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--tol', type=float, default=1e-5)
     parser.add_argument('--seed', type=int, default=0)
@@ -175,32 +172,11 @@ def similarity_matrix(head: HierarchicalBanzhafHead,
     return out
 
 
-def block_bytes_per_pair(words: int, frames: int) -> int:
-    """Bytes one (text, video) pair costs inside ``similarity`` (entity).
-
-    The A tensor (Lt*Lv floats) plus the two ``max`` results, which also hold
-    int64 indices (``Tensor.max(dim)`` returns values and indices).
-    """
-    return words * frames * FLOAT_BYTES + (words + frames) * (FLOAT_BYTES + 8)
-
-
-def choose_rows(args: argparse.Namespace, num_texts: int,
-                num_videos: int) -> int:
-    if args.sim_block > 0:
-        return args.sim_block
-    budget = args.block_mem_gb * 1e9
-    rows = int(budget // (num_videos *
-                          block_bytes_per_pair(args.words, args.frames)))
-    return max(1, min(1024, rows, num_texts))
-
-
 def print_rows_choice(args: argparse.Namespace, rows: int,
                       num_videos: int) -> None:
-    per_pair = block_bytes_per_pair(args.words, args.frames)
-    print(f'  (b) similarity block: {rows} text rows x {num_videos} videos; '
-          f'entity intermediate ~{format_bytes(rows * num_videos * per_pair)}'
-          f' (A {args.words}x{args.frames} fp32 + max values/indices per '
-          f'pair; budget --block-mem-gb {args.block_mem_gb})')
+    print(f'  (b) encode {args.encode_batch} items per call; similarity '
+          f'{rows} text rows x {num_videos} videos per call (the interaction '
+          'tiles internally, so memory does not grow with the rows)')
 
 
 def table(rows: List[Sequence[str]]) -> None:
@@ -223,7 +199,7 @@ def part_one(args: argparse.Namespace, head: HierarchicalBanzhafHead,
     t_starts, v_starts = grid(nt, blk, take), grid(nv, blk, take)
     total_blocks = math.ceil(nt / blk) * math.ceil(nv / blk)
     run_blocks = len(t_starts) * len(v_starts)
-    rows = choose_rows(args, nt, nv)
+    rows = min(args.sim_block, nt)
     print(f'\n== Part 1: {nt} texts ({args.words} words) x {nv} videos '
           f'({args.frames} frames), D={args.embed_dim}, device {args.device}')
     how = 'all' if run_blocks == total_blocks else (
@@ -305,7 +281,7 @@ def part_two(args: argparse.Namespace, head: HierarchicalBanzhafHead,
     nt_full, nv = args.full_texts, args.full_videos
     nt = max(1, round(nt_full * frac))
     scale = nt_full / nt
-    rows = choose_rows(args, nt, nv)
+    rows = min(args.sim_block, nt)
     extrap = '' if nt == nt_full else ' [EXTRAPOLATED x{:.1f}]'.format(scale)
     print(f'\n== Part 2: MSR-VTT full-test scale, {nt_full} captions x {nv} '
           f'videos, (b) only')

@@ -9,7 +9,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import DictAction  # noqa: E402
 
 from hbi.engine.runner import HBIRunner  # noqa: E402
-from hbi.utils import load_config, setup_launcher  # noqa: E402
+from hbi.utils import (destroy_process_group, load_config,  # noqa: E402
+                       setup_launcher)
 
 
 def parse_args(argv=None):
@@ -57,6 +58,7 @@ def main(argv=None):
     metrics = runner.test()
     if args.show_dir and runner.rank == 0:
         show_examples(runner, args.dump, args.show_dir)
+    destroy_process_group()
     return metrics
 
 

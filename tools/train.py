@@ -9,7 +9,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import DictAction  # noqa: E402
 
 from hbi.engine.runner import HBIRunner  # noqa: E402
-from hbi.utils import load_config, setup_launcher  # noqa: E402
+from hbi.utils import (destroy_process_group, load_config,  # noqa: E402
+                       setup_launcher)
 
 
 def parse_args(argv=None):
@@ -21,7 +22,12 @@ def parse_args(argv=None):
         help='resume from PATH, or from the latest checkpoint of the work '
         'dir when no PATH is given')
     parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (GPU only)')
+                        help='automatic mixed precision (GPU only): the '
+                        'towers run under autocast, the heads in float32')
+    parser.add_argument('--amp-dtype', default='float16',
+                        choices=['float16', 'bfloat16'],
+                        help='autocast dtype of --amp (default float16, with '
+                        'dynamic loss scaling)')
     parser.add_argument('--seed', type=int, help='random seed')
     parser.add_argument('--deterministic', action='store_true',
                         help='deterministic algorithms (slower)')
@@ -82,6 +88,7 @@ def build_config(args):
             raise SystemExit('--amp needs a GPU: mixed precision on this CPU '
                              'is not supported by mmengine\'s AmpOptimWrapper')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.dtype = args.amp_dtype
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
@@ -102,6 +109,7 @@ def main(argv=None):
     args = parse_args(argv)
     runner = HBIRunner.from_cfg(build_config(args))
     runner.train()
+    destroy_process_group()
 
 
 if __name__ == '__main__':

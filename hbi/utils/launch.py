@@ -31,3 +31,10 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     wrapper.setdefault('type', 'MMDistributedDataParallel')
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
+
+
+def destroy_process_group() -> None:
+    """End the process group of a distributed run, if there is one (NCCL
+    warns about a leak when a process exits without this)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
