@@ -56,9 +56,10 @@ def parse_args() -> argparse.Namespace:
                         "run time on 2 cores)")
     parser.add_argument('--sim-block', type=int, default=1024,
                         help='(b): text rows per similarity call')
-    parser.add_argument('--encode-batch', type=int, default=128,
+    parser.add_argument('--encode-batch', type=int, default=0,
                         help='(b): items per encode call, as a test loop\'s '
-                        'batch (128 was the fastest per item on 2 cores)')
+                        'batch; 0 = 128 on cpu (the fastest per item on 2 '
+                        'cores), 1024 on cuda')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--tol', type=float, default=1e-5)
     parser.add_argument('--seed', type=int, default=0)
@@ -80,6 +81,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if not 0 < args.full_scale_fraction <= 1:
         parser.error('--full-scale-fraction must be in (0, 1]')
+    if args.encode_batch <= 0:
+        args.encode_batch = 128 if args.device == 'cpu' else 1024
     if args.released_blocks != 'all' and int(args.released_blocks) < 1:
         parser.error("--released-blocks must be a positive int or 'all'")
     return args

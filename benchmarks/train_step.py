@@ -141,7 +141,7 @@ def bench_steps(args) -> None:
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             scaler.step(optimizer)
             scaler.update()
-            return float(loss)
+            return float(loss.detach())
 
         measure = time_callable(step, repeats=args.repeats, warmup=1,
                                 device=args.device)
