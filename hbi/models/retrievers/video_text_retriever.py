@@ -108,10 +108,15 @@ class VideoTextRetriever(BaseVideoTextModel):
             raise ValueError(
                 f'frame_mask must be [B, T] = {tuple(frames.shape[:2])}, '
                 f'got {tuple(frame_mask.shape)}')
-        real = frame_mask.bool()
-        frame_emb = self.video_encoder(frames[real])
-        tokens = frame_emb.new_zeros(frames.shape[:2] + frame_emb.shape[1:])
-        tokens[real] = frame_emb
+        # One host synchronisation (the count of real frames); index_copy
+        # back needs none, so on a GPU the kernels after the vision tower
+        # are queued while it runs (boolean ``tokens[real] = ...`` waited).
+        index = frame_mask.flatten().bool().nonzero().squeeze(1)
+        flat = frames.flatten(0, 1)
+        frame_emb = self.video_encoder(flat.index_select(0, index))
+        tokens = frame_emb.new_zeros(flat.shape[0], *frame_emb.shape[1:])
+        tokens = tokens.index_copy(0, index, frame_emb).view(
+            *frames.shape[:2], *frame_emb.shape[1:])
         tokens = self.temporal(tokens, frame_mask)
         return self.head.encode_video(tokens, frame_mask)
 
