@@ -11,13 +11,12 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import load_checkpoint
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from hbi.models.retrievers import load_model_checkpoint
 from hbi.registry import MODELS, TRANSFORMS
-from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
 from hbi.utils.distributed import concat_tensors, map_tensors
 from .feature_store import FeatureStore
 from .first_stage import first_stage_vectors
@@ -119,16 +118,15 @@ class VideoSearchIndex:
     def from_config(cls, config: Union[str, Config], checkpoint: Optional[str],
                     index_dir: str, device: str = 'cpu',
                     **kwargs) -> 'VideoSearchIndex':
-        """Build the model from ``config`` (weights from ``checkpoint``, an
-        hbi checkpoint as saved by ``tools/train.py``) and take the pipelines
+        """Build the model from ``config`` (weights from ``checkpoint``: hbi's
+        own, a released HBI / CLIP4Clip file or an OpenAI CLIP file, see
+        :mod:`hbi.models.retrievers.model_checkpoint`) and take the pipelines
         of ``config.test_dataloader.dataset``."""
         cfg = Config.fromfile(config) if isinstance(config, str) else config
         init_default_scope(cfg.get('default_scope', 'hbi'))
         model = MODELS.build(cfg.model)
         if checkpoint:
-            with trusted_checkpoint_globals():
-                load_checkpoint(model, checkpoint, map_location='cpu',
-                                strict=True, logger='current')
+            load_model_checkpoint(model, checkpoint)
         data = cfg.test_dataloader.dataset
         kwargs.setdefault('batch_size', cfg.test_dataloader.batch_size)
         return cls(model.to(device), index_dir, data.video_pipeline,

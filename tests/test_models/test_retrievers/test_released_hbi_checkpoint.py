@@ -12,6 +12,7 @@ from hbi.engine.runner import HBIRunner
 from hbi.models.retrievers.released_hbi_checkpoint import (
     convert_foreign_checkpoint, convert_openai_clip_checkpoint,
     convert_released_hbi_checkpoint, detect_layout)
+from hbi.models.retrievers import load_model_checkpoint
 from hbi.registry import MODELS
 from tests.test_models.test_retrievers.released_layouts import (
     HEAD_HEADS, SMALL_ARCH, TEMPORAL_HEADS, TEMPORAL_LAYERS,
@@ -155,6 +156,22 @@ def test_runner_loads_released_file_directly(released, reference,
     checkpoint = runner.load_checkpoint(str(src))
     assert checkpoint['meta']['source_layout'] == 'released_hbi'
     check_against_reference(runner.model, reference)
+
+
+def test_shared_loader_loads_released_file(released, reference, tmp_path):
+    """``load_model_checkpoint`` (used by ``VideoSearchIndex.from_config``)
+    accepts the released file as the runner does, and refuses an
+    estimator-only file."""
+    src = tmp_path / 'pytorch_model.bin'
+    torch.save({f'module.{k}': v for k, v in released.items()}, src)
+    model = MODELS.build(copy.deepcopy(SMALL_CFG))
+    assert load_model_checkpoint(model, str(src)) == 'released_hbi'
+    check_against_reference(model, reference)
+    estimator = tmp_path / 'estimator.pth'
+    torch.save({k[len('banzhafteacher.'):]: v for k, v in released.items()
+                if k.startswith('banzhafteacher.')}, estimator)
+    with pytest.raises(ValueError, match='only a Banzhaf estimator'):
+        load_model_checkpoint(model, str(estimator))
 
 
 def test_openai_clip_layout_loads_towers(released, tmp_path):
