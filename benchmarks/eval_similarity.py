@@ -32,7 +32,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from _timing import (Measurement, current_rss_bytes, format_bytes,  # noqa
                      load_note, reset_rss_peak, rss_peak_bytes, time_callable)
-from hbi.models.heads import (HierarchicalBanzhafHead, cat_features,  # noqa
+from hbi.models.heads import (HierarchicalBanzhafHead,  # noqa
                               index_select_features)
 
 Sims = Dict[str, Tensor]
@@ -147,11 +147,17 @@ def run_released(head: HierarchicalBanzhafHead, texts: Tuple[Tensor, Tensor],
 
 def encode_all(encode: Callable, tokens: Tensor, mask: Tensor,
                batch: int) -> Dict[str, Tensor]:
-    """(b) Encode every item once, ``batch`` items per call."""
-    return cat_features([
-        encode(tokens[i:i + batch], mask[i:i + batch])
-        for i in range(0, tokens.shape[0], batch)
-    ])
+    """(b) Encode every item once, ``batch`` items per call, into tensors
+    allocated once (no concatenation holding every feature twice)."""
+    num, out = tokens.shape[0], None
+    for start in range(0, num, batch):
+        feats = encode(tokens[start:start + batch], mask[start:start + batch])
+        if out is None:
+            out = {key: value.new_empty((num, *value.shape[1:]))
+                   for key, value in feats.items()}
+        for key, value in feats.items():
+            out[key][start:start + value.shape[0]] = value
+    return out
 
 
 def similarity_matrix(head: HierarchicalBanzhafHead,
@@ -294,9 +300,6 @@ def part_two(args: argparse.Namespace, head: HierarchicalBanzhafHead,
               f'extrapolated x{scale:.1f}')
     print_rows_choice(args, rows, nv)
     print(f'  load before: {load_note()}')
-    texts = random_items(nt, args.words, args.embed_dim, 3, gen, args.device)
-    videos = random_items(nv, args.frames, args.embed_dim,
-                          max(1, args.frames // 2), gen, args.device)
     cuda = args.device == 'cuda'
     if cuda:
         torch.cuda.reset_peak_memory_stats()
@@ -304,6 +307,13 @@ def part_two(args: argparse.Namespace, head: HierarchicalBanzhafHead,
     else:
         reset_rss_peak()
         base = current_rss_bytes() or 0
+    # Random inputs (the towers' output in a real run, where a test loop
+    # holds one batch of them at a time); the captions' are freed once
+    # encoded.
+    texts = random_items(nt, args.words, args.embed_dim, 3, gen, args.device)
+    videos = random_items(nv, args.frames, args.embed_dim,
+                          max(1, args.frames // 2), gen, args.device)
+    input_bytes = sum(x.numel() * x.element_size() for x in texts)
     timings = {}
     start = time.perf_counter()
     feats = {}
@@ -314,6 +324,7 @@ def part_two(args: argparse.Namespace, head: HierarchicalBanzhafHead,
         if cuda:
             torch.cuda.synchronize()
         timings[f'encode {name}'] = time.perf_counter() - t0
+    del texts, items
     t0 = time.perf_counter()
     sims = similarity_matrix(head, feats['text'], feats['video'], rows)
     if cuda:
@@ -336,19 +347,20 @@ def part_two(args: argparse.Namespace, head: HierarchicalBanzhafHead,
           [('total', f'{measured_total:.1f}', f'{full_total:.1f}')])
     print(f'  pairs/s: measured {nt * nv / measured_total:,.0f}; full scale '
           f'{pairs / full_total:,.0f}{extrap}')
-    # Memory that grows with the caption rows: inputs/features and outputs.
-    text_bytes = sum(v.numel() * v.element_size()
+    # Memory that grows with the caption rows: while encoding, their inputs
+    # and features; while scoring, their features and output rows.
+    feat_bytes = sum(v.numel() * v.element_size()
                      for v in feats['text'].values())
-    text_bytes += texts[1].numel() * texts[1].element_size()
     out_bytes = sum(v.numel() * v.element_size() for v in sims.values())
-    grow = (scale - 1) * (text_bytes + out_bytes)
+    per_row = max(input_bytes + feat_bytes, feat_bytes + out_bytes) / nt
     print(f'  peak memory measured: {format_bytes(peak)} ({kind}; '
-          f'+{format_bytes(peak - base)} over the start of part 2)')
+          f'+{format_bytes(peak - base)} over the start of part 2, including '
+          f'the random caption inputs, {format_bytes(input_bytes)})')
     if nt < nt_full:
         print(f'  peak memory at full scale (ESTIMATE: measured + '
-              f'{scale - 1:.1f} x (caption features {format_bytes(text_bytes)}'
-              f' + output matrices {format_bytes(out_bytes)})): '
-              f'{format_bytes(peak + grow)}')
+              f'{nt_full - nt:,} more caption rows x max(inputs + features, '
+              f'features + output rows) = {format_bytes(per_row)} per row): '
+              f'{format_bytes(peak + (nt_full - nt) * per_row)}')
     blocks_a = math.ceil(nt_full / args.block) * math.ceil(nv / args.block)
     est_a = per_block_a * blocks_a
     print(f'  (a) released approach at this scale: ESTIMATE only (not run): '

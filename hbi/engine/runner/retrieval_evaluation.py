@@ -157,20 +157,28 @@ def encode_items(model,
             video_indices.append(sample.metainfo['video_index'])
         progress.update(len(samples))
     progress.close()
+    # Host memory: the batches and their concatenation coexist only during
+    # the concatenation, and nothing is copied again where nothing moves.
+    local_feats = concat_tensors(feats) if feats else None
+    del feats
     local = (np.asarray(indices, dtype=np.int64),
-             np.asarray(video_indices, dtype=np.int64),
-             concat_tensors(feats) if feats else None)
+             np.asarray(video_indices, dtype=np.int64), local_feats)
     parts = all_gather_object(local) if gather and get_world_size() > 1 \
         else [local]
+    del local, local_feats
     all_indices = np.concatenate([p[0] for p in parts])
+    all_video_indices = np.concatenate([p[1] for p in parts])
     present = [p[2] for p in parts if p[2] is not None]
+    del parts
     if not present:
         return all_indices, None, all_indices.copy()
     keep = _first_of_each_index(all_indices)
-    keep_t = torch.as_tensor(keep)
-    return (all_indices[keep],
-            map_tensors(lambda t: t[keep_t], concat_tensors(present)),
-            np.concatenate([p[1] for p in parts])[keep])
+    features = present[0] if len(present) == 1 else concat_tensors(present)
+    del present
+    if not np.array_equal(keep, np.arange(len(all_indices))):
+        keep_t = torch.as_tensor(keep)
+        features = map_tensors(lambda t: t[keep_t], features)
+    return all_indices[keep], features, all_video_indices[keep]
 
 
 def _rows(features: dict, start: int, stop: int, device) -> dict:
