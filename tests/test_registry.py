@@ -17,9 +17,26 @@ REGISTRIES = hbi.registry.__all__
 def test_every_registry_location_imports(name):
     registry = getattr(hbi.registry, name)
     assert isinstance(registry, Registry)
+    if name in hbi.registry.SCOPE_ONLY:
+        assert registry.parent is not None and not registry._locations
+        return
     assert registry._locations, f'{name} declares no locations'
     for module in registry._locations:
         importlib.import_module(module)
+
+
+@pytest.mark.parametrize('root', [
+    'DATA_SAMPLERS', 'LOG_PROCESSORS', 'OPTIM_WRAPPERS',
+    'OPTIMIZERS', 'PARAM_SCHEDULERS', 'VISBACKENDS', 'MODELS', 'LOOPS',
+    'HOOKS', 'DATASETS', 'METRICS', 'RUNNERS'
+])
+def test_runner_registries_have_an_hbi_child(root):
+    """Everything a Runner builds in the ``hbi`` scope finds an ``hbi``
+    registry (mmengine otherwise warns "Failed to search registry with scope
+    "hbi"" and falls back to its root)."""
+    import mmengine.registry
+    child = getattr(mmengine.registry, root)._search_child('hbi')
+    assert child is getattr(hbi.registry, root)
 
 
 def test_registry_names_are_unique_and_scoped():

@@ -3,7 +3,7 @@ import random
 
 import numpy as np
 import torch
-from mmengine.registry import FUNCTIONS
+from mmengine.registry import FUNCTIONS  # the Runner looks it up there
 
 #: The name a config uses: ``worker_init_fn=dict(type=WORKER_INIT_FN_NAME)``.
 WORKER_INIT_FN_NAME = 'hbi_seed_worker_from_loader'

@@ -19,8 +19,9 @@ from typing import Union
 from mmengine.optim import BaseOptimWrapper
 from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
 from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
-from mmengine.registry import PARAM_SCHEDULERS
 from torch.optim import Optimizer
+
+from hbi.registry import PARAM_SCHEDULERS
 
 
 def warmup_cosine_factor(progress: float, warmup: float) -> float:
@@ -111,6 +112,5 @@ class WarmupCosineParamScheduler(_ParamScheduler):
 class WarmupCosineLR(LRSchedulerMixin, WarmupCosineParamScheduler):
     """:class:`WarmupCosineParamScheduler` of the learning rate.
 
-    Registered in mmengine's root ``PARAM_SCHEDULERS`` (``hbi`` has no child
-    registry for schedulers; the root is searched from the ``hbi`` scope).
+    Registered in hbi's ``PARAM_SCHEDULERS`` (``default_scope='hbi'``).
     """
