@@ -22,14 +22,15 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import PARAM_SCHEDULERS, init_default_scope
+from mmengine.registry import init_default_scope
 
 import hbi.datasets  # noqa: F401
 import hbi.engine  # noqa: F401
 import hbi.evaluation  # noqa: F401
 from hbi.models.layers import BanzhafEstimator
 from hbi.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS,
-                          OPTIM_WRAPPER_CONSTRUCTORS, TRANSFORMS)
+                          OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS,
+                          TRANSFORMS)
 from hbi.structures import VideoTextDataSample
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,10 +4,10 @@ import math
 
 import pytest
 import torch
-from mmengine.registry import PARAM_SCHEDULERS
 
 import hbi.engine  # noqa: F401  (registers WarmupCosineLR)
 from hbi.engine.optimizers import WarmupCosineLR, warmup_cosine_factor
+from hbi.registry import PARAM_SCHEDULERS
 
 
 def make_optimizer():
