@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -7,9 +6,8 @@ import torch
 from hbi.models.heads import (HierarchicalBanzhafHead,
                               convert_released_hbi_head,
                               released_head_key_to_hbi)
+from tests.shared_data import LAYOUTS
 
-LAYOUTS = Path(__file__).resolve().parents[3].parent / 'shared' / \
-    'reference' / 'checkpoint_layouts.json'
 HEAD_PREFIXES = ('text_weight_fc', 'video_weight_fc', 't_ctm', 't_block',
                  'v_ctm', 'v_block', 'banzhafmodel', 'banzhafteacher')
 
