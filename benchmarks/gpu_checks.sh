@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CUDA checks and GPU figures, in one go (about 8 minutes on one H100).
+# CUDA checks and GPU figures, in one go (about 5 minutes on one H100).
 #
 #   bash benchmarks/gpu_checks.sh [LOG_DIR [WORK_DIR]]
 #
@@ -7,15 +7,14 @@
 # LOG_DIR/gpu_checks.log (default LOG_DIR work_dirs/gpu_checks), its exit code
 # and time to LOG_DIR/summary.txt; the synthetic world and the training run
 # go to WORK_DIR (default LOG_DIR/work). Each step is bounded by `timeout`,
-# and a failing step does not stop the next ones.
-#   1. the CUDA tests (tests/test_models/test_cuda_paths.py and the Banzhaf
-#      tests, which also run on CUDA when it is there);
-#   2. benchmarks/train_step.py: fp32 at batch 32, then autocast bf16 and
-#      fp16 at batch 64 (meanP vs HBI step, similarity pairs/s);
-#   3. benchmarks/eval_similarity.py on CUDA, full MSR-VTT test scale unextrapolated;
-#   4. benchmarks/banzhaf_labels.py on CUDA;
-#   5. a small synthetic world, 2 epochs of tiny HBI through tools/dist_train.sh
-#      (NCCL) with --amp, then tools/test.py with the test loop in fp16.
+# and a failing step does not stop the next ones. In order:
+#   the CUDA tests (tests/test_models/test_cuda_paths.py and the Banzhaf
+#   tests, which also run on CUDA); benchmarks/train_step.py in fp32 at batch
+#   32 and under bf16 autocast at batch 64; benchmarks/eval_similarity.py at
+#   full MSR-VTT test scale, unextrapolated; a small synthetic world, 2 epochs
+#   of tiny HBI through tools/dist_train.sh (NCCL) with --amp, then
+#   tools/test.py with the test loop in fp16; train_step.py under fp16
+#   autocast; benchmarks/banzhaf_labels.py.
 set -u
 LOG_DIR=${1:-work_dirs/gpu_checks}
 WORK_DIR=${2:-$LOG_DIR/work}

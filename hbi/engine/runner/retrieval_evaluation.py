@@ -192,11 +192,15 @@ def similarity_rows(model,
                     row_blocks: List[Tuple[int, int]],
                     num_videos: int,
                     block_size: int = 1024,
-                    key: str = 'fused') -> np.ndarray:
+                    key: str = 'fused',
+                    rows_per_call: int = 2048) -> np.ndarray:
     """Score some text rows against all videos, block by block.
 
     Only one block of text features and one of video features are on the
-    model's device at a time.
+    model's device at a time. Consecutive row blocks are scored together, up
+    to ``rows_per_call`` rows: a head prepares the video side on every call
+    (HBI: normalised, sorted, about 0.15 s for 2,990 videos on 2 CPU cores),
+    and its interaction tiles internally, so bigger calls only save that.
 
     Args:
         model: Has ``similarity(text, video) -> {key: [nt, nv]}``.
@@ -208,6 +212,8 @@ def similarity_rows(model,
         num_videos (int): Number of videos (columns).
         block_size (int): Videos per block.
         key (str): Output of ``model.similarity`` to keep.
+        rows_per_call (int): Most text rows of one ``similarity`` call
+            (a single row block may be bigger). Defaults to 2048.
 
     Returns:
         np.ndarray: float32 similarities of the blocks' rows, in order.
@@ -220,7 +226,7 @@ def similarity_rows(model,
     sim = np.zeros((num_rows, num_videos), dtype=np.float32)
     progress = _progress('similarity', num_rows * num_videos, 'pair')
     offset = 0
-    for start, stop in row_blocks:
+    for start, stop in merge_row_blocks(row_blocks, rows_per_call):
         t = _rows(text, start, stop, device)
         for c in range(0, num_videos, block_size):
             v = _rows(video, c, c + block_size, device)
@@ -232,6 +238,21 @@ def similarity_rows(model,
         offset += stop - start
     progress.close()
     return sim
+
+
+def merge_row_blocks(row_blocks: List[Tuple[int, int]],
+                     max_rows: int) -> List[Tuple[int, int]]:
+    """Join consecutive ``(start, stop)`` blocks (a block's start is the
+    previous stop) into blocks of at most ``max_rows`` rows; a block longer
+    than that is kept whole."""
+    merged: List[Tuple[int, int]] = []
+    for start, stop in row_blocks:
+        if merged and merged[-1][1] == start and \
+                stop - merged[-1][0] <= max_rows:
+            merged[-1] = (merged[-1][0], stop)
+        else:
+            merged.append((start, stop))
+    return merged
 
 
 def similarity_matrix(model, text: dict, video: dict, num_texts: int,

@@ -22,6 +22,8 @@ from typing import Any, Callable, TypeVar
 
 import torch
 
+from hbi.utils.distributed import map_tensors
+
 Method = TypeVar('Method', bound=Callable[..., Any])
 # Device types whose autocast state is checked (and switched off).
 AUTOCAST_DEVICES = ('cuda', 'cpu')
@@ -33,14 +35,10 @@ def _autocast_devices_on() -> tuple:
 
 
 def to_float32(value: Any) -> Any:
-    """``value`` with every floating tensor in it cast to float32."""
-    if isinstance(value, torch.Tensor):
-        return value.float() if value.is_floating_point() else value
-    if isinstance(value, dict):
-        return {key: to_float32(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)) and not hasattr(value, '_fields'):
-        return type(value)(to_float32(item) for item in value)
-    return value
+    """``value`` with every floating tensor in it (also inside dicts, lists
+    and tuples) cast to float32."""
+    return map_tensors(
+        lambda t: t.float() if t.is_floating_point() else t, value)
 
 
 def full_precision(method: Method) -> Method:

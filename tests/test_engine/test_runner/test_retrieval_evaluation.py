@@ -7,6 +7,7 @@ from torch import nn
 from hbi.engine.runner.retrieval_evaluation import (BlockBatchSampler,
                                                     _first_of_each_index,
                                                     gather_rows,
+                                                    merge_row_blocks,
                                                     similarity_matrix,
                                                     similarity_rows)
 
@@ -68,13 +69,29 @@ def test_similarity_rows_blocks_and_values():
     text = {'x': torch.randn(11, 4, generator=g)}
     video = {'x': torch.randn(7, 4, generator=g)}
     model = _DotModel()
-    rows = similarity_rows(model, text, video, [(0, 5), (5, 11)], 7, 3)
+    rows = similarity_rows(model, text, video, [(0, 5), (5, 11)], 7, 3,
+                           rows_per_call=5)
     np.testing.assert_allclose(rows, (text['x'] @ video['x'].t()).numpy(),
                                atol=1e-6)
     assert model.calls == [(5, 3), (5, 3), (5, 1), (6, 3), (6, 3), (6, 1)]
     full = similarity_matrix(_DotModel(), text, video, 11, 7, 4)
     np.testing.assert_allclose(full, rows, atol=1e-6)
     assert similarity_rows(model, None, video, [], 7).shape == (0, 7)
+
+
+def test_consecutive_row_blocks_share_a_call():
+    g = torch.Generator().manual_seed(1)
+    text = {'x': torch.randn(11, 4, generator=g)}
+    video = {'x': torch.randn(7, 4, generator=g)}
+    model = _DotModel()
+    rows = similarity_rows(model, text, video, [(0, 5), (5, 11)], 7, 3)
+    np.testing.assert_allclose(rows, (text['x'] @ video['x'].t()).numpy(),
+                               atol=1e-6)
+    assert model.calls == [(11, 3), (11, 3), (11, 1)]
+    assert merge_row_blocks([(0, 2), (2, 5), (5, 6), (8, 9), (9, 20)],
+                            4) == [(0, 2), (2, 6), (8, 9), (9, 20)]
+    assert merge_row_blocks([(0, 2), (2, 5), (7, 9)], 100) == [(0, 5),
+                                                               (7, 9)]
 
 
 def test_gather_rows_single_process():

@@ -53,16 +53,18 @@ def test_full_precision_switches_autocast_off_only_inside():
         def method(self, x):
             seen['autocast'] = torch.is_autocast_enabled('cpu')
             seen['dtype'] = x.dtype
-            return torch.nn.functional.linear(x, torch.ones(2, 2))
+            weight = torch.ones(2, 2, dtype=x.dtype)
+            return torch.nn.functional.linear(x, weight)
 
     with torch.autocast('cpu', dtype=torch.bfloat16):
         out = Probe().method(torch.ones(1, 2, dtype=torch.bfloat16))
         assert torch.is_autocast_enabled('cpu')
     assert seen == {'autocast': False, 'dtype': torch.float32}
     assert out.dtype == torch.float32
-    # Without autocast the input is left alone.
-    Probe().method(torch.ones(1, 2, dtype=torch.float64).float())
-    assert seen == {'autocast': False, 'dtype': torch.float32}
+    # Without autocast the input is left alone (no cast to float32).
+    out = Probe().method(torch.ones(1, 2, dtype=torch.float64))
+    assert seen == {'autocast': False, 'dtype': torch.float64}
+    assert out.dtype == torch.float64
 
 
 @pytest.mark.parametrize('dtype', DTYPES)
