@@ -1,6 +1,6 @@
 PYTHON ?= python3
 
-.PHONY: deps test-deps demo test
+.PHONY: deps test-deps demo test lint format
 
 deps:
 	@$(PYTHON) tools/misc/install_requirements.py runtime
@@ -11,5 +11,13 @@ test-deps:
 demo: deps
 	$(PYTHON) tools/demo.py
 
-test: test-deps
+lint: test-deps
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+format:
+	$(PYTHON) -m ruff format .
+	$(PYTHON) -m ruff check --fix .
+
+test: lint
 	$(PYTHON) -m pytest -q tests

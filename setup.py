@@ -7,8 +7,9 @@ ROOT = Path(__file__).parent
 
 def read_requirements(name):
     lines = (ROOT / 'requirements' / f'{name}.txt').read_text().splitlines()
-    return [ln.split('#')[0].strip() for ln in lines
-            if ln.split('#')[0].strip()]
+    return [
+        ln.split('#')[0].strip() for ln in lines if ln.split('#')[0].strip()
+    ]
 
 
 def read_version():
@@ -23,10 +24,12 @@ setup(
     description='Hierarchical Banzhaf Interaction for video-language '
     'representation learning',
     python_requires='>=3.9',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs',
-                                    'benchmarks')),
+    packages=find_packages(
+        exclude=('configs', 'tools', 'tests', 'docs', 'benchmarks')
+    ),
     package_data={'hbi.models.tokenizers': ['*.txt.gz']},
     install_requires=read_requirements('runtime'),
-    extras_require={k: read_requirements(k)
-                    for k in ('optional', 'tests', 'mminstall')},
+    extras_require={
+        k: read_requirements(k) for k in ('optional', 'tests', 'mminstall')
+    },
 )

@@ -16,6 +16,7 @@ Written here rather than taken from ``torch.utils.benchmark`` because that
 module reports no memory and its ``Timer`` adapts the number of runs, while
 these benchmarks need a fixed, small number of long runs.
 """
+
 import os
 import resource
 import statistics
@@ -40,6 +41,7 @@ class Measurement:
             the runs added.
         peak_kind (str): What ``peak_bytes`` measures.
     """
+
     times: List[float] = field(default_factory=list)
     result: Any = None
     peak_bytes: Optional[int] = None
@@ -52,8 +54,10 @@ class Measurement:
 
     def spread(self) -> str:
         """``median (min-max, n runs)`` as text."""
-        return (f'{self.median:.3f} s (min {min(self.times):.3f}, max '
-                f'{max(self.times):.3f}, n={len(self.times)})')
+        return (
+            f'{self.median:.3f} s (min {min(self.times):.3f}, max '
+            f'{max(self.times):.3f}, n={len(self.times)})'
+        )
 
     def memory(self) -> str:
         """Peak memory as text, with what it measures."""
@@ -113,11 +117,13 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_callable(fn: Callable[[], Any],
-                  repeats: int = 3,
-                  warmup: int = 1,
-                  warmup_fn: Optional[Callable[[], Any]] = None,
-                  device: str = 'cpu') -> Measurement:
+def time_callable(
+    fn: Callable[[], Any],
+    repeats: int = 3,
+    warmup: int = 1,
+    warmup_fn: Optional[Callable[[], Any]] = None,
+    device: str = 'cpu',
+) -> Measurement:
     """Median wall time and peak memory of ``fn``.
 
     Args:
@@ -168,5 +174,7 @@ def load_note() -> str:
         load = '/'.join(f'{x:.2f}' for x in os.getloadavg())
     except OSError:
         load = 'n/a'
-    return (f'cpus={os.cpu_count()} torch_threads={torch.get_num_threads()} '
-            f'loadavg(1/5/15 min)={load}')
+    return (
+        f'cpus={os.cpu_count()} torch_threads={torch.get_num_threads()} '
+        f'loadavg(1/5/15 min)={load}'
+    )

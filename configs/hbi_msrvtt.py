@@ -11,4 +11,5 @@ _base_ = ['retrieval/hbi/hbi_vit-base-p32-clip-pre_8xb16-u12-5e_msrvtt-9k.py']
 model = dict(
     text_encoder=dict(pretrained=None),
     video_encoder=dict(pretrained=None),
-    head=dict(teacher_checkpoint=None))
+    head=dict(teacher_checkpoint=None),
+)

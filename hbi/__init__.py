@@ -1,4 +1,5 @@
 """hbi: Hierarchical Banzhaf Interaction for video-language learning."""
+
 from .utils.checkpoint_compat import allow_mmengine_checkpoint_classes
 from .version import __version__
 

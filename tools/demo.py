@@ -4,6 +4,7 @@ Generates the synthetic world if it is missing, trains each demo config on
 this machine, evaluates the best (validation) checkpoint on the test split,
 prints a table and writes ``work_dirs/demo/metrics.json``.
 """
+
 import argparse
 import importlib.util
 import json
@@ -20,11 +21,14 @@ from hbi.engine.runner import HBIRunner  # noqa: E402
 from hbi.evaluation.functional import format_retrieval_table  # noqa: E402
 from hbi.utils import load_config  # noqa: E402
 
-MEANP = ('configs/retrieval/clip4clip/'
-         'clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py')
+MEANP = (
+    'configs/retrieval/clip4clip/'
+    'clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
+)
 HBI = 'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
-ESTIMATOR = ('configs/banzhaf/'
-             'banzhaf-estimator_vit-tiny-p8_1xb64-10e_synthetic.py')
+ESTIMATOR = (
+    'configs/banzhaf/banzhaf-estimator_vit-tiny-p8_1xb64-10e_synthetic.py'
+)
 
 
 def _load_module(relative_path: str):
@@ -37,31 +41,51 @@ def _load_module(relative_path: str):
 
 
 def ensure_world(data_root: str) -> None:
-    _load_module('tools/data/synthetic/generate_synthetic_world.py'
-                 ).generate_world(data_root)
+    _load_module(
+        'tools/data/synthetic/generate_synthetic_world.py'
+    ).generate_world(data_root)
 
 
 def train_estimator(retriever_ckpt: str, work_dir: str, epochs: int) -> str:
     """Train the Banzhaf teacher on the frozen meanP towers and export it."""
-    cfg = load_config(osp.join(ROOT, ESTIMATOR), {
-        'model.retriever_checkpoint': retriever_ckpt,
-        'train_cfg.max_epochs': epochs})
+    cfg = load_config(
+        osp.join(ROOT, ESTIMATOR),
+        {
+            'model.retriever_checkpoint': retriever_ckpt,
+            'train_cfg.max_epochs': epochs,
+        },
+    )
     cfg.work_dir, cfg.experiment_name = work_dir, osp.basename(work_dir)
-    cfg.param_scheduler = [dict(
-        type='WarmupCosineLR', warmup=0.1, by_epoch=True, begin=0,
-        end=epochs, convert_to_iter_based=True)]
+    cfg.param_scheduler = [
+        dict(
+            type='WarmupCosineLR',
+            warmup=0.1,
+            by_epoch=True,
+            begin=0,
+            end=epochs,
+            convert_to_iter_based=True,
+        )
+    ]
     runner = HBIRunner.from_cfg(cfg)
     runner.train()
-    exporter = _load_module('tools/model_converters/export_banzhaf_estimator.py')
+    exporter = _load_module(
+        'tools/model_converters/export_banzhaf_estimator.py'
+    )
     teacher = osp.join(work_dir, 'teacher.pth')
     exporter.export_estimator(_best_checkpoint(runner), teacher)
     return teacher
 
 
 def _best_checkpoint(runner) -> str:
-    best = next((h.best_ckpt_path for h in runner.hooks
-                 if isinstance(h, CheckpointHook)
-                 and getattr(h, 'best_ckpt_path', None)), None)
+    best = next(
+        (
+            h.best_ckpt_path
+            for h in runner.hooks
+            if isinstance(h, CheckpointHook)
+            and getattr(h, 'best_ckpt_path', None)
+        ),
+        None,
+    )
     return best or osp.join(runner.work_dir, f'epoch_{runner.epoch}.pth')
 
 
@@ -76,8 +100,12 @@ def run(config: str, work_dir: str, cfg_options: dict) -> dict:
     best = _best_checkpoint(runner)
     runner.load_checkpoint(best)
     metrics = runner.test()
-    return dict(config=config, train_seconds=round(train_s, 1),
-                checkpoint=best, metrics=metrics)
+    return dict(
+        config=config,
+        train_seconds=round(train_s, 1),
+        checkpoint=best,
+        metrics=metrics,
+    )
 
 
 def main(argv=None):
@@ -86,9 +114,11 @@ def main(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--epochs', type=int, help='override max_epochs')
     parser.add_argument(
-        '--with-teacher', action='store_true',
+        '--with-teacher',
+        action='store_true',
         help='also train the Banzhaf estimator on the frozen meanP towers '
-        'and train HBI against it (about 3 more minutes)')
+        'and train HBI against it (about 3 more minutes)',
+    )
     parser.add_argument('--estimator-epochs', type=int, default=3)
     args = parser.parse_args(argv)
     start = time.time()
@@ -96,29 +126,40 @@ def main(argv=None):
     options = {}
     if args.epochs:
         options['train_cfg.max_epochs'] = args.epochs
-    results = {'CLIP4Clip meanP': run(
-        MEANP, osp.join(args.work_dir, 'meanp'), options)}
+    results = {
+        'CLIP4Clip meanP': run(
+            MEANP, osp.join(args.work_dir, 'meanp'), options
+        )
+    }
     hbi_options = dict(options)
     name = 'HBI (Banzhaf terms off: no teacher)'
     if args.with_teacher:
-        teacher = train_estimator(results['CLIP4Clip meanP']['checkpoint'],
-                                  osp.join(args.work_dir, 'estimator'),
-                                  args.estimator_epochs)
+        teacher = train_estimator(
+            results['CLIP4Clip meanP']['checkpoint'],
+            osp.join(args.work_dir, 'estimator'),
+            args.estimator_epochs,
+        )
         hbi_options['model.head.teacher_checkpoint'] = teacher
         name = 'HBI (with Banzhaf teacher)'
     results[name] = run(HBI, osp.join(args.work_dir, 'hbi'), hbi_options)
     out = osp.join(args.work_dir, 'metrics.json')
     with open(out, 'w') as f:
-        json.dump(dict(results=results,
-                       total_seconds=round(time.time() - start, 1)), f,
-                  indent=2)
+        json.dump(
+            dict(results=results, total_seconds=round(time.time() - start, 1)),
+            f,
+            indent=2,
+        )
     print('\n' + '=' * 72)
     for name, res in results.items():
-        print(f'{name}  (trained {res["train_seconds"]} s, '
-              f'test split of the synthetic world)')
+        print(
+            f'{name}  (trained {res["train_seconds"]} s, '
+            f'test split of the synthetic world)'
+        )
         print(format_retrieval_table(res['metrics']))
-    print(f'chance R@1 = {100 / 500:.2f}%;  metrics written to {out};  '
-          f'total {time.time() - start:.0f} s')
+    print(
+        f'chance R@1 = {100 / 500:.2f}%;  metrics written to {out};  '
+        f'total {time.time() - start:.0f} s'
+    )
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``."""
+
 import argparse
 import os
 import os.path as osp
@@ -9,8 +10,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import DictAction  # noqa: E402
 
 from hbi.engine.runner import HBIRunner  # noqa: E402
-from hbi.utils import (destroy_process_group, load_config,  # noqa: E402
-                       setup_launcher)
+from hbi.utils import (
+    destroy_process_group,
+    load_config,  # noqa: E402
+    setup_launcher,
+)
 
 
 def parse_args(argv=None):
@@ -18,16 +22,26 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where to save logs and metrics')
-    parser.add_argument('--dump', type=str,
-                        help='save the similarity matrix and ids (.npz)')
-    parser.add_argument('--show-dir', type=str,
-                        help='write retrieval examples (a caption and its '
-                        'top-5 videos) as PNG files into this folder')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys (unknown keys are an '
-                        'error)')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument(
+        '--dump', type=str, help='save the similarity matrix and ids (.npz)'
+    )
+    parser.add_argument(
+        '--show-dir',
+        type=str,
+        help='write retrieval examples (a caption and its '
+        'top-5 videos) as PNG files into this folder',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys (unknown keys are an error)',
+    )
+    parser.add_argument(
+        '--launcher',
+        default='none',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -36,8 +50,11 @@ def parse_args(argv=None):
 
 def build_config(args):
     cfg = load_config(args.config, args.cfg_options)
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.work_dir = (
+        args.work_dir
+        or cfg.get('work_dir')
+        or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    )
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     cfg.load_from = args.checkpoint
@@ -66,13 +83,19 @@ def show_examples(runner, dump: str, show_dir: str) -> None:
     import numpy as np
 
     from hbi.visualization import plot_retrieval_examples
+
     data = np.load(dump)
     dataset = runner.test_dataloader.dataset
     files = plot_retrieval_examples(
-        data['similarity'], data['text_to_video'], data['captions'],
-        [v['video_path'] for v in dataset.videos], show_dir)
-    runner.logger.info(f'{len(files)} retrieval examples written to '
-                       f'{show_dir}')
+        data['similarity'],
+        data['text_to_video'],
+        data['captions'],
+        [v['video_path'] for v in dataset.videos],
+        show_dir,
+    )
+    runner.logger.info(
+        f'{len(files)} retrieval examples written to {show_dir}'
+    )
 
 
 if __name__ == '__main__':

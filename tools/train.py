@@ -1,4 +1,5 @@
 """Train a model: ``python tools/train.py CONFIG [options]``."""
+
 import argparse
 import os
 import os.path as osp
@@ -9,8 +10,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import DictAction  # noqa: E402
 
 from hbi.engine.runner import HBIRunner  # noqa: E402
-from hbi.utils import (destroy_process_group, load_config,  # noqa: E402
-                       setup_launcher)
+from hbi.utils import (
+    destroy_process_group,
+    load_config,  # noqa: E402
+    setup_launcher,
+)
 
 
 def parse_args(argv=None):
@@ -18,24 +22,44 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config file path')
     parser.add_argument('--work-dir', help='where to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from PATH, or from the latest checkpoint of the work '
-        'dir when no PATH is given')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (GPU only): the '
-                        'towers run under autocast, the heads in float32')
-    parser.add_argument('--amp-dtype', default='float16',
-                        choices=['float16', 'bfloat16'],
-                        help='autocast dtype of --amp (default float16, with '
-                        'dynamic loss scaling)')
+        'dir when no PATH is given',
+    )
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (GPU only): the '
+        'towers run under autocast, the heads in float32',
+    )
+    parser.add_argument(
+        '--amp-dtype',
+        default='float16',
+        choices=['float16', 'bfloat16'],
+        help='autocast dtype of --amp (default float16, with '
+        'dynamic loss scaling)',
+    )
     parser.add_argument('--seed', type=int, help='random seed')
-    parser.add_argument('--deterministic', action='store_true',
-                        help='deterministic algorithms (slower)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, e.g. '
-                        'train_cfg.max_epochs=3 (unknown keys are an error)')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='deterministic algorithms (slower)',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. '
+        'train_cfg.max_epochs=3 (unknown keys are an error)',
+    )
+    parser.add_argument(
+        '--launcher',
+        default='none',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -74,19 +98,26 @@ def apply_global_batch_size(cfg, world_size: int) -> None:
         raise ValueError(
             f'global_batch_size={global_batch} is not divisible by world_size '
             f'({world_size}) x optim_wrapper.accumulative_counts '
-            f'({accumulate}) = {per_step}')
+            f'({accumulate}) = {per_step}'
+        )
     cfg.train_dataloader.batch_size = global_batch // per_step
 
 
 def build_config(args):
     cfg = load_config(args.config, args.cfg_options)
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.work_dir = (
+        args.work_dir
+        or cfg.get('work_dir')
+        or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    )
     if args.amp:
         import torch
+
         if not torch.cuda.is_available():
-            raise SystemExit('--amp needs a GPU: mixed precision on this CPU '
-                             'is not supported by mmengine\'s AmpOptimWrapper')
+            raise SystemExit(
+                '--amp needs a GPU: mixed precision on this CPU '
+                "is not supported by mmengine's AmpOptimWrapper"
+            )
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.dtype = args.amp_dtype
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

@@ -7,8 +7,12 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     # The best checkpoint is chosen on the validation split, never on test.
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=2,
-        save_best='t2v/R@1', rule='greater'),
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=2,
+        save_best='t2v/R@1',
+        rule='greater',
+    ),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 custom_hooks = [

@@ -20,8 +20,9 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-retriever = dict(_base_.model,
-                 head=dict(_base_.model.head, teacher_checkpoint=None))
+retriever = dict(
+    _base_.model, head=dict(_base_.model.head, teacher_checkpoint=None)
+)
 model = dict(
     _delete_=True,
     type='BanzhafEstimatorTrainer',
@@ -32,36 +33,61 @@ model = dict(
     scale=1000.0,
     seed=0,
     label_cache_dir='work_dirs/banzhaf_label_cache/msrvtt',
-    label_dtype='float32')
+    label_dtype='float32',
+)
 
-pack = dict(type='PackVideoTextInputs', max_frames={{_base_.max_frames}},
-            meta_keys=('video_id', 'video_index', 'text_index', 'caption',
-                       'num_frames', 'frame_inds'))
+pack = dict(
+    type='PackVideoTextInputs',
+    max_frames={{_base_.max_frames}},
+    meta_keys=(
+        'video_id',
+        'video_index',
+        'text_index',
+        'caption',
+        'num_frames',
+        'frame_inds',
+    ),
+)
 train_dataloader = dict(
     batch_size=128,
-    dataset=dict(video_pipeline={{_base_.test_video_pipeline}}, pack=pack))
+    dataset=dict(video_pipeline={{_base_.test_video_pipeline}}, pack=pack),
+)
 val_dataloader = dict(
-    dataset=dict(modality='pair', caption_sampling='one_per_video',
-                 pack=pack))
+    dataset=dict(modality='pair', caption_sampling='one_per_video', pack=pack)
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='BanzhafEstimatorMetric')
 test_evaluator = val_evaluator
 
 max_epochs = 5
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
-                 val_interval=1)
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1
+)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.98), eps=1e-6,
-                   weight_decay=0.0),
-    clip_grad=dict(max_norm=1.0))
+    optimizer=dict(
+        type='AdamW', lr=1e-4, betas=(0.9, 0.98), eps=1e-6, weight_decay=0.0
+    ),
+    clip_grad=dict(max_norm=1.0),
+)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
-         end=0.1 * max_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0.1 * max_epochs,
-         end=max_epochs, eta_min=0.0, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=0.1 * max_epochs,
+        convert_to_iter_based=True,
+    ),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=0.1 * max_epochs,
+        end=max_epochs,
+        eta_min=0.0,
+        convert_to_iter_based=True,
+    ),
 ]
-default_hooks = dict(
-    checkpoint=dict(save_best='banzhaf/mse', rule='less'))
+default_hooks = dict(checkpoint=dict(save_best='banzhaf/mse', rule='less'))
 custom_hooks = [dict(type='EpochSeedingHook')]

@@ -14,7 +14,9 @@
 # frame weights (BanzhafEstimatorTrainer's docstring). Labels are cached on
 # disk (label_cache_dir), keyed by pair, frames, caption, the frozen weights'
 # fingerprint and the game settings, so later epochs and runs reuse them.
-_base_ = ['../retrieval/clip4clip/clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py']
+_base_ = [
+    '../retrieval/clip4clip/clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
+]
 
 model = dict(
     _delete_=True,
@@ -26,42 +28,66 @@ model = dict(
     scale=1000.0,
     seed=0,
     label_cache_dir='work_dirs/banzhaf_label_cache/synthetic',
-    label_dtype='float32')
+    label_dtype='float32',
+)
 
 # frame_inds is part of every label's cache key.
-pack = dict(type='PackVideoTextInputs', max_frames={{_base_.max_frames}},
-            meta_keys=('video_id', 'video_index', 'text_index', 'caption',
-                       'num_frames', 'frame_inds'))
+pack = dict(
+    type='PackVideoTextInputs',
+    max_frames={{_base_.max_frames}},
+    meta_keys=(
+        'video_id',
+        'video_index',
+        'text_index',
+        'caption',
+        'num_frames',
+        'frame_inds',
+    ),
+)
 train_dataloader = dict(dataset=dict(pack=pack))
 # Held-out pairs: one caption per validation video (200 pairs).
 val_dataloader = dict(
     batch_size=64,
-    dataset=dict(modality='pair', caption_sampling='one_per_video',
-                 pack=pack))
+    dataset=dict(modality='pair', caption_sampling='one_per_video', pack=pack),
+)
 test_dataloader = dict(
     batch_size=64,
-    dataset=dict(modality='pair', caption_sampling='one_per_video',
-                 pack=pack))
+    dataset=dict(modality='pair', caption_sampling='one_per_video', pack=pack),
+)
 val_evaluator = dict(_delete_=True, type='BanzhafEstimatorMetric')
 test_evaluator = val_evaluator
 
 max_epochs = 10
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
-                 val_interval=1)
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1
+)
 val_cfg = dict(_delete_=True, type='ValLoop')
 test_cfg = dict(_delete_=True, type='TestLoop')
 optim_wrapper = dict(
     _delete_=True,
-    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.98), eps=1e-6,
-                   weight_decay=0.0),
-    clip_grad=dict(max_norm=1.0))
+    optimizer=dict(
+        type='AdamW', lr=1e-3, betas=(0.9, 0.98), eps=1e-6, weight_decay=0.0
+    ),
+    clip_grad=dict(max_norm=1.0),
+)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-2, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=max_epochs,
-         eta_min=1e-5, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-2,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True,
+    ),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=1,
+        end=max_epochs,
+        eta_min=1e-5,
+        convert_to_iter_based=True,
+    ),
 ]
-default_hooks = dict(
-    checkpoint=dict(save_best='banzhaf/mse', rule='less'))
+default_hooks = dict(checkpoint=dict(save_best='banzhaf/mse', rule='less'))
 # No logit_scale here: only the epoch seeding hook.
 custom_hooks = [dict(type='EpochSeedingHook')]

@@ -5,7 +5,11 @@ from .vector_search import InnerProductSearch
 from .video_search_index import SearchHit, VideoSearchIndex
 
 __all__ = [
-    'FeatureStore', 'first_stage_vectors', 'InnerProductSearch',
-    'VideoSearchIndex', 'SearchHit', 'compare_two_stage',
-    'format_two_stage_table'
+    'FeatureStore',
+    'first_stage_vectors',
+    'InnerProductSearch',
+    'VideoSearchIndex',
+    'SearchHit',
+    'compare_two_stage',
+    'format_two_stage_table',
 ]

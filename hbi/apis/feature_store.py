@@ -1,4 +1,5 @@
 """Video features on disk, written in shards so that indexing can resume."""
+
 import json
 import os
 import os.path as osp
@@ -44,7 +45,8 @@ class FeatureStore:
                 raise ValueError(
                     f'FeatureStore {root!r} holds features of another model '
                     f'or pipeline (fingerprint {stored!r}, this one '
-                    f'{fingerprint!r}); use a new folder or delete it')
+                    f'{fingerprint!r}); use a new folder or delete it'
+                )
         else:
             with open(meta_path, 'w') as f:
                 json.dump(dict(fingerprint=fingerprint, format=1), f)
@@ -56,8 +58,9 @@ class FeatureStore:
             self._open(path)
 
     def _open(self, path: str) -> None:
-        shard = torch.load(path, map_location='cpu', mmap=True,
-                           weights_only=True)
+        shard = torch.load(
+            path, map_location='cpu', mmap=True, weights_only=True
+        )
         number = len(self._shards)
         self._shards.append(shard)
         for row, video_id in enumerate(shard['ids']):
@@ -72,8 +75,12 @@ class FeatureStore:
         """Stored video ids, in storage order."""
         return list(self._ids)
 
-    def add(self, ids: Sequence[str], features: Dict[str, Tensor],
-            first_stage: Tensor) -> None:
+    def add(
+        self,
+        ids: Sequence[str],
+        features: Dict[str, Tensor],
+        first_stage: Tensor,
+    ) -> None:
         """Write one shard.
 
         Args:
@@ -87,14 +94,20 @@ class FeatureStore:
         n = len(ids)
         bad = [k for k, v in features.items() if v.shape[0] != n]
         if bad or first_stage.shape[0] != n:
-            raise ValueError(f'FeatureStore.add: {n} ids but features '
-                             f'{bad or ["first_stage"]} have other lengths')
+            raise ValueError(
+                f'FeatureStore.add: {n} ids but features '
+                f'{bad or ["first_stage"]} have other lengths'
+            )
         path = osp.join(self.root, SHARD_PATTERN.format(len(self._shards)))
         tmp = path + '.tmp'
         torch.save(
-            dict(ids=list(ids),
-                 features={k: v.contiguous() for k, v in features.items()},
-                 first_stage=first_stage.contiguous()), tmp)
+            dict(
+                ids=list(ids),
+                features={k: v.contiguous() for k, v in features.items()},
+                first_stage=first_stage.contiguous(),
+            ),
+            tmp,
+        )
         os.replace(tmp, path)
         self._open(path)
 
@@ -106,8 +119,9 @@ class FeatureStore:
         """
         return torch.cat([s['first_stage'] for s in self._shards])
 
-    def features(self, indices: Optional[np.ndarray] = None
-                 ) -> Dict[str, Tensor]:
+    def features(
+        self, indices: Optional[np.ndarray] = None
+    ) -> Dict[str, Tensor]:
         """Full features of the items ``indices`` (storage order), or of all.
 
         Args:
@@ -120,15 +134,17 @@ class FeatureStore:
             indices = np.arange(len(self))
         if len(self) == 0:
             raise ValueError(f'FeatureStore {self.root!r} is empty')
-        where = np.asarray([self._where[int(i)] for i in indices],
-                           dtype=np.int64).reshape(-1, 2)
+        where = np.asarray(
+            [self._where[int(i)] for i in indices], dtype=np.int64
+        ).reshape(-1, 2)
         out = {}
         for key, first in self._shards[0]['features'].items():
-            value = first.new_empty((len(where), ) + tuple(first.shape[1:]))
+            value = first.new_empty((len(where),) + tuple(first.shape[1:]))
             for shard in np.unique(where[:, 0]):
                 pos = np.flatnonzero(where[:, 0] == shard)
                 source = self._shards[shard]['features'][key]
-                value[torch.as_tensor(pos)] = source[torch.as_tensor(
-                    where[pos, 1])]
+                value[torch.as_tensor(pos)] = source[
+                    torch.as_tensor(where[pos, 1])
+                ]
             out[key] = value
         return out

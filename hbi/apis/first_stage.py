@@ -19,6 +19,7 @@ similarity then re-ranks the few candidates it returns.
   L2-normalised again (a per-item scale does not change a text's ranking of
   videos but keeps faiss' scores in [-1, 1]).
 """
+
 from typing import Dict, Literal
 
 import torch
@@ -26,13 +27,16 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from hbi.models.layers.weighted_token_interaction import (
-    masked_token_weights, normalize_tokens)
+    masked_token_weights,
+    normalize_tokens,
+)
 
 __all__ = ['first_stage_vectors']
 
 
-def first_stage_vectors(features: Dict[str, Tensor],
-                        modality: Literal['text', 'video']) -> Tensor:
+def first_stage_vectors(
+    features: Dict[str, Tensor], modality: Literal['text', 'video']
+) -> Tensor:
     """The first-stage vector of each encoded item (see the module doc).
 
     Args:
@@ -54,8 +58,10 @@ def first_stage_vectors(features: Dict[str, Tensor],
         - output: (B, D).
     """
     if modality not in ('text', 'video'):
-        raise ValueError(f"first_stage_vectors: modality must be 'text' or "
-                         f"'video', got {modality!r}")
+        raise ValueError(
+            f"first_stage_vectors: modality must be 'text' or "
+            f"'video', got {modality!r}"
+        )
     if 'entity_tokens' in features:
         tokens = features['entity_tokens'].float()
         mask = features.get('entity_mask')
@@ -64,16 +70,17 @@ def first_stage_vectors(features: Dict[str, Tensor],
         normed = normalize_tokens(tokens, mask)
         if modality == 'text':
             weights = masked_token_weights(
-                features['entity_weight_logits'].float(), mask)
+                features['entity_weight_logits'].float(), mask
+            )
         else:
             real = (mask > 0).to(tokens.dtype)
             weights = real / real.sum(dim=1, keepdim=True).clamp(min=1.0)
-        return F.normalize(torch.einsum('bl,bld->bd', weights, normed),
-                           dim=-1)
+        return F.normalize(torch.einsum('bl,bld->bd', weights, normed), dim=-1)
     key = 'sentence' if modality == 'text' else 'video'
     if key in features:
         return F.normalize(features[key].float(), dim=-1)
     raise ValueError(
         f'first_stage_vectors: cannot make a {modality} vector from features '
         f'with keys {sorted(features)}; expected HBI (entity_tokens, '
-        f'entity_mask, entity_weight_logits) or meanP ({key!r})')
+        f'entity_mask, entity_weight_logits) or meanP ({key!r})'
+    )

@@ -1,9 +1,18 @@
 """Text-to-video search over a large gallery: index once, query many times."""
+
 import hashlib
 import os.path as osp
 from glob import glob
-from typing import (Callable, Dict, List, NamedTuple, Optional, Sequence,
-                    Tuple, Union)
+from typing import (
+    Callable,
+    Dict,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import numpy as np
 import torch
@@ -18,6 +27,7 @@ from tqdm import tqdm
 from hbi.models.retrievers import load_model_checkpoint
 from hbi.registry import MODELS, TRANSFORMS
 from hbi.utils.distributed import concat_tensors, map_tensors
+
 from .feature_store import FeatureStore
 from .first_stage import first_stage_vectors
 from .vector_search import Backend, InnerProductSearch
@@ -27,6 +37,7 @@ __all__ = ['VideoSearchIndex', 'SearchHit']
 
 class SearchHit(NamedTuple):
     """One result: the video id, its gallery index and its fused score."""
+
     video_id: str
     index: int
     score: float
@@ -46,9 +57,9 @@ class _Records(Dataset):
 
 
 def _compose(cfgs: Sequence[Union[dict, Callable]]) -> Compose:
-    return Compose([
-        TRANSFORMS.build(c) if isinstance(c, dict) else c for c in cfgs
-    ])
+    return Compose(
+        [TRANSFORMS.build(c) if isinstance(c, dict) else c for c in cfgs]
+    )
 
 
 class VideoSearchIndex:
@@ -86,17 +97,19 @@ class VideoSearchIndex:
         faiss_factory (str): faiss index description. Defaults to ``'Flat'``.
     """
 
-    def __init__(self,
-                 model,
-                 index_dir: str,
-                 video_pipeline: Sequence[dict],
-                 text_pipeline: Sequence[dict],
-                 pack: Optional[dict] = None,
-                 batch_size: int = 8,
-                 num_workers: int = 0,
-                 block_size: int = 1024,
-                 first_stage: Backend = 'auto',
-                 faiss_factory: str = 'Flat') -> None:
+    def __init__(
+        self,
+        model,
+        index_dir: str,
+        video_pipeline: Sequence[dict],
+        text_pipeline: Sequence[dict],
+        pack: Optional[dict] = None,
+        batch_size: int = 8,
+        num_workers: int = 0,
+        block_size: int = 1024,
+        first_stage: Backend = 'auto',
+        faiss_factory: str = 'Flat',
+    ) -> None:
         self.model = model.eval()
         pack = pack or dict(type='PackVideoTextInputs')
         self.video_pipeline = _compose(list(video_pipeline) + [pack])
@@ -105,19 +118,31 @@ class VideoSearchIndex:
         self.block_size = block_size
         self.first_stage, self.faiss_factory = first_stage, faiss_factory
         digest = hashlib.sha1(
-            repr((list(video_pipeline), list(text_pipeline),
-                  pack)).encode())
+            repr((list(video_pipeline), list(text_pipeline), pack)).encode()
+        )
         for key, value in sorted(model.state_dict().items()):
             digest.update(key.encode())
-            digest.update(value.detach().cpu().reshape(-1).contiguous().view(
-                torch.uint8).numpy().tobytes())
+            digest.update(
+                value.detach()
+                .cpu()
+                .reshape(-1)
+                .contiguous()
+                .view(torch.uint8)
+                .numpy()
+                .tobytes()
+            )
         self.store = FeatureStore(index_dir, digest.hexdigest())
         self._search: Optional[InnerProductSearch] = None
 
     @classmethod
-    def from_config(cls, config: Union[str, Config], checkpoint: Optional[str],
-                    index_dir: str, device: str = 'cpu',
-                    **kwargs) -> 'VideoSearchIndex':
+    def from_config(
+        cls,
+        config: Union[str, Config],
+        checkpoint: Optional[str],
+        index_dir: str,
+        device: str = 'cpu',
+        **kwargs,
+    ) -> 'VideoSearchIndex':
         """Build the model from ``config`` (weights from ``checkpoint``: hbi's
         own, a released HBI / CLIP4Clip file or an OpenAI CLIP file, see
         :mod:`hbi.models.retrievers.model_checkpoint`) and take the pipelines
@@ -129,8 +154,14 @@ class VideoSearchIndex:
             load_model_checkpoint(model, checkpoint)
         data = cfg.test_dataloader.dataset
         kwargs.setdefault('batch_size', cfg.test_dataloader.batch_size)
-        return cls(model.to(device), index_dir, data.video_pipeline,
-                   data.text_pipeline, data.get('pack'), **kwargs)
+        return cls(
+            model.to(device),
+            index_dir,
+            data.video_pipeline,
+            data.text_pipeline,
+            data.get('pack'),
+            **kwargs,
+        )
 
     # ------------------------------------------------------------ indexing
     def __len__(self) -> int:
@@ -141,31 +172,43 @@ class VideoSearchIndex:
         """Ids of the indexed videos, in gallery order."""
         return self.store.ids
 
-    def _encode(self, records: List[dict], pipeline: Compose,
-                batches: List[List[int]], modality: str):
+    def _encode(
+        self,
+        records: List[dict],
+        pipeline: Compose,
+        batches: List[List[int]],
+        modality: str,
+    ):
         """Yield (positions, features on CPU) per batch."""
-        loader = DataLoader(_Records(records, pipeline),
-                            batch_sampler=batches,
-                            num_workers=self.num_workers,
-                            collate_fn=pseudo_collate)
+        loader = DataLoader(
+            _Records(records, pipeline),
+            batch_sampler=batches,
+            num_workers=self.num_workers,
+            collate_fn=pseudo_collate,
+        )
         positions = iter(batches)
         with torch.no_grad():
             for batch in loader:
                 inputs = self.model.data_preprocessor(batch, False)['inputs']
                 if modality == 'video':
-                    out = self.model.encode_video(inputs['frames'],
-                                                  inputs['frame_mask'])
+                    out = self.model.encode_video(
+                        inputs['frames'], inputs['frame_mask']
+                    )
                 else:
-                    out = self.model.encode_text(inputs['input_ids'],
-                                                 inputs['attention_mask'])
-                yield next(positions), map_tensors(
-                    lambda t: t.detach().float().cpu(), out)
+                    out = self.model.encode_text(
+                        inputs['input_ids'], inputs['attention_mask']
+                    )
+                yield (
+                    next(positions),
+                    map_tensors(lambda t: t.detach().float().cpu(), out),
+                )
 
-    def index_videos(self,
-                     paths: Sequence[str],
-                     video_ids: Optional[Sequence[str]] = None,
-                     on_batch: Optional[Callable[[List[str]], None]] = None
-                     ) -> Dict[str, int]:
+    def index_videos(
+        self,
+        paths: Sequence[str],
+        video_ids: Optional[Sequence[str]] = None,
+        on_batch: Optional[Callable[[List[str]], None]] = None,
+    ) -> Dict[str, int]:
         """Encode and store the videos not stored yet.
 
         Args:
@@ -181,26 +224,41 @@ class VideoSearchIndex:
         if video_ids is None:
             video_ids = [osp.splitext(osp.basename(p))[0] for p in paths]
         if len(video_ids) != len(paths) or len(set(video_ids)) != len(paths):
-            raise ValueError('index_videos: video_ids must be unique, one per '
-                             f'path ({len(paths)} paths, {len(video_ids)} ids, '
-                             f'{len(set(video_ids))} distinct)')
+            raise ValueError(
+                'index_videos: video_ids must be unique, one per '
+                f'path ({len(paths)} paths, {len(video_ids)} ids, '
+                f'{len(set(video_ids))} distinct)'
+            )
         stored = set(self.store.ids)
         records = [
-            dict(item_modality='video', video_id=v, video_path=p,
-                 video_index=i, text_index=-1, caption='', start=None,
-                 end=None) for i, (v, p) in enumerate(zip(video_ids, paths))
+            dict(
+                item_modality='video',
+                video_id=v,
+                video_path=p,
+                video_index=i,
+                text_index=-1,
+                caption='',
+                start=None,
+                end=None,
+            )
+            for i, (v, p) in enumerate(zip(video_ids, paths))
         ]
-        grid = [list(range(s, min(s + self.batch_size, len(paths))))
-                for s in range(0, len(paths), self.batch_size)]
+        grid = [
+            list(range(s, min(s + self.batch_size, len(paths))))
+            for s in range(0, len(paths), self.batch_size)
+        ]
         batches = [[i for i in b if video_ids[i] not in stored] for b in grid]
         batches = [b for b in batches if b]
         todo = sum(len(b) for b in batches)
-        print_log(f'index {self.store.root}: {len(paths) - todo} of '
-                  f'{len(paths)} videos already indexed, encoding {todo}',
-                  logger='current')
+        print_log(
+            f'index {self.store.root}: {len(paths) - todo} of '
+            f'{len(paths)} videos already indexed, encoding {todo}',
+            logger='current',
+        )
         progress = tqdm(total=todo, desc='index videos', unit='video')
-        for positions, feats in self._encode(records, self.video_pipeline,
-                                             batches, 'video'):
+        for positions, feats in self._encode(
+            records, self.video_pipeline, batches, 'video'
+        ):
             ids = [video_ids[i] for i in positions]
             self.store.add(ids, feats, first_stage_vectors(feats, 'video'))
             self._search = None
@@ -210,46 +268,64 @@ class VideoSearchIndex:
         progress.close()
         return dict(indexed=todo, skipped=len(paths) - todo)
 
-    def index_folder(self, folder: str, ext: str = '.mp4',
-                     **kwargs) -> Dict[str, int]:
+    def index_folder(
+        self, folder: str, ext: str = '.mp4', **kwargs
+    ) -> Dict[str, int]:
         """:meth:`index_videos` on ``folder/*{ext}``, sorted by name."""
         paths = sorted(glob(osp.join(folder, f'*{ext}')))
         if not paths:
-            raise FileNotFoundError(f'index_folder: no *{ext} file in '
-                                    f'{folder!r}')
+            raise FileNotFoundError(
+                f'index_folder: no *{ext} file in {folder!r}'
+            )
         return self.index_videos(paths, **kwargs)
 
     # ------------------------------------------------------------- queries
     def encode_queries(self, queries: Sequence[str]) -> Dict[str, Tensor]:
         """The model's text features of ``queries`` (CPU, float)."""
         records = [
-            dict(item_modality='text', caption=q, text_index=i,
-                 video_index=-1, video_id='') for i, q in enumerate(queries)
+            dict(
+                item_modality='text',
+                caption=q,
+                text_index=i,
+                video_index=-1,
+                video_id='',
+            )
+            for i, q in enumerate(queries)
         ]
-        batches = [list(range(s, min(s + self.batch_size, len(records))))
-                   for s in range(0, len(records), self.batch_size)]
-        return concat_tensors([
-            f for _, f in self._encode(records, self.text_pipeline, batches,
-                                       'text')
-        ])
+        batches = [
+            list(range(s, min(s + self.batch_size, len(records))))
+            for s in range(0, len(records), self.batch_size)
+        ]
+        return concat_tensors(
+            [
+                f
+                for _, f in self._encode(
+                    records, self.text_pipeline, batches, 'text'
+                )
+            ]
+        )
 
-    def _scores(self, text: Dict[str, Tensor], query: int,
-                video: Dict[str, Tensor]) -> np.ndarray:
+    def _scores(
+        self, text: Dict[str, Tensor], query: int, video: Dict[str, Tensor]
+    ) -> np.ndarray:
         device = next(self.model.parameters()).device
-        t = map_tensors(lambda x: x[query:query + 1].to(device), text)
+        t = map_tensors(lambda x: x[query : query + 1].to(device), text)
         v = map_tensors(lambda x: x.to(device), video)
         with torch.no_grad():
-            return self.model.similarity(t, v)['fused'][0].float().cpu(
-            ).numpy()
+            return (
+                self.model.similarity(t, v)['fused'][0].float().cpu().numpy()
+            )
 
-    def _top(self, scores: np.ndarray, candidates: np.ndarray,
-             k: int) -> Tuple[np.ndarray, np.ndarray]:
+    def _top(
+        self, scores: np.ndarray, candidates: np.ndarray, k: int
+    ) -> Tuple[np.ndarray, np.ndarray]:
         # candidates ascend, so a stable sort ranks ties by gallery index
         order = np.argsort(-scores, kind='stable')[:k]
         return candidates[order], scores[order]
 
-    def search_exhaustive(self, text: Dict[str, Tensor],
-                          k: int) -> Tuple[np.ndarray, np.ndarray]:
+    def search_exhaustive(
+        self, text: Dict[str, Tensor], k: int
+    ) -> Tuple[np.ndarray, np.ndarray]:
         """Top-``k`` by the full similarity against every indexed video.
 
         Returns:
@@ -262,41 +338,56 @@ class VideoSearchIndex:
         scores = np.empty((num_queries, len(self)), dtype=np.float32)
         for c in range(0, len(self), self.block_size):
             block = self.store.features(
-                np.arange(c, min(c + self.block_size, len(self))))
+                np.arange(c, min(c + self.block_size, len(self)))
+            )
             for q in range(num_queries):
-                scores[q, c:c + self.block_size] = self._scores(text, q, block)
+                scores[q, c : c + self.block_size] = self._scores(
+                    text, q, block
+                )
         everything = np.arange(len(self))
         tops = [self._top(row, everything, k) for row in scores]
         return np.stack([t[0] for t in tops]), np.stack([t[1] for t in tops])
 
-    def search_two_stage(self, text: Dict[str, Tensor], k: int,
-                         rerank_depth: int) -> Tuple[np.ndarray, np.ndarray]:
+    def search_two_stage(
+        self, text: Dict[str, Tensor], k: int, rerank_depth: int
+    ) -> Tuple[np.ndarray, np.ndarray]:
         """First stage to ``rerank_depth`` candidates, then the full
         similarity on them; same outputs as :meth:`search_exhaustive`."""
         if len(self) == 0:
-            raise ValueError(f'index {self.store.root!r} is empty: index '
-                             'videos first')
+            raise ValueError(
+                f'index {self.store.root!r} is empty: index videos first'
+            )
         if self._search is None:
-            self._search = InnerProductSearch(self.store.first_stage(),
-                                              self.first_stage,
-                                              self.faiss_factory)
-        _, candidates = self._search.search(first_stage_vectors(text, 'text'),
-                                            rerank_depth)
+            self._search = InnerProductSearch(
+                self.store.first_stage(), self.first_stage, self.faiss_factory
+            )
+        _, candidates = self._search.search(
+            first_stage_vectors(text, 'text'), rerank_depth
+        )
         indices, scores = [], []
         for q, cand in enumerate(candidates):
             cand = np.sort(cand[cand >= 0])  # faiss pads with -1
-            row = np.concatenate([
-                self._scores(text, q,
-                             self.store.features(cand[c:c + self.block_size]))
-                for c in range(0, len(cand), self.block_size)
-            ])
+            row = np.concatenate(
+                [
+                    self._scores(
+                        text,
+                        q,
+                        self.store.features(cand[c : c + self.block_size]),
+                    )
+                    for c in range(0, len(cand), self.block_size)
+                ]
+            )
             top = self._top(row, cand, k)
             indices.append(top[0])
             scores.append(top[1])
         return np.stack(indices), np.stack(scores)
 
-    def search(self, queries: Sequence[str], k: int = 10,
-               rerank_depth: Optional[int] = 100) -> List[List[SearchHit]]:
+    def search(
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        rerank_depth: Optional[int] = 100,
+    ) -> List[List[SearchHit]]:
         """The ``k`` best videos of each text query.
 
         Args:
@@ -309,9 +400,13 @@ class VideoSearchIndex:
             list[list[SearchHit]]: Best first, per query.
         """
         text = self.encode_queries(queries)
-        indices, scores = (self.search_exhaustive(text, k)
-                           if rerank_depth is None else
-                           self.search_two_stage(text, k, rerank_depth))
+        indices, scores = (
+            self.search_exhaustive(text, k)
+            if rerank_depth is None
+            else self.search_two_stage(text, k, rerank_depth)
+        )
         ids = self.store.ids
-        return [[SearchHit(ids[i], int(i), float(s)) for i, s in zip(*row)]
-                for row in zip(indices, scores)]
+        return [
+            [SearchHit(ids[i], int(i), float(s)) for i, s in zip(*row)]
+            for row in zip(indices, scores)
+        ]

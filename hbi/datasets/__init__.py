@@ -1,9 +1,18 @@
 """Datasets, transforms and data-loading helpers of ``hbi``."""
+
 from . import transforms  # noqa: F401  (registers the transforms)
 from .activitynet_retrieval import ActivityNetRetrievalDataset
-from .annotation_io import (check_text, join_sentences, read_csv_rows,
-                            read_json, read_jsonl, read_jsonl_lines,
-                            read_pickle, read_text_list, read_tsv_rows)
+from .annotation_io import (
+    check_text,
+    join_sentences,
+    read_csv_rows,
+    read_json,
+    read_jsonl,
+    read_jsonl_lines,
+    read_pickle,
+    read_text_list,
+    read_tsv_rows,
+)
 from .base_video_text_dataset import BaseVideoTextDataset
 from .didemo_retrieval import DiDeMoRetrievalDataset
 from .lsmdc_retrieval import LSMDCRetrievalDataset
@@ -15,11 +24,24 @@ from .video_qa import VideoQADataset
 from .worker_seeding import WORKER_INIT_FN_NAME, seed_worker_from_loader
 
 __all__ = [
-    'read_csv_rows', 'read_json', 'read_jsonl', 'read_jsonl_lines',
-    'read_pickle', 'read_text_list', 'read_tsv_rows', 'check_text',
-    'join_sentences', 'BaseVideoTextDataset', 'MSRVTTRetrievalDataset',
-    'MSRVTTCaptionDataset', 'MSVDRetrievalDataset',
-    'ActivityNetRetrievalDataset', 'DiDeMoRetrievalDataset',
-    'LSMDCRetrievalDataset', 'MMActionRetrievalDataset', 'VideoQADataset',
-    'seed_worker_from_loader', 'WORKER_INIT_FN_NAME'
+    'read_csv_rows',
+    'read_json',
+    'read_jsonl',
+    'read_jsonl_lines',
+    'read_pickle',
+    'read_text_list',
+    'read_tsv_rows',
+    'check_text',
+    'join_sentences',
+    'BaseVideoTextDataset',
+    'MSRVTTRetrievalDataset',
+    'MSRVTTCaptionDataset',
+    'MSVDRetrievalDataset',
+    'ActivityNetRetrievalDataset',
+    'DiDeMoRetrievalDataset',
+    'LSMDCRetrievalDataset',
+    'MMActionRetrievalDataset',
+    'VideoQADataset',
+    'seed_worker_from_loader',
+    'WORKER_INIT_FN_NAME',
 ]

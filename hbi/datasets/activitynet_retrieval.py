@@ -1,10 +1,12 @@
 """ActivityNet Captions paragraph-to-video retrieval."""
+
 import logging
 from typing import Optional
 
 from mmengine.logging import print_log
 
 from hbi.registry import DATASETS
+
 from .annotation_io import check_fields, join_sentences, read_json
 from .base_video_text_dataset import BaseVideoTextDataset
 
@@ -37,36 +39,39 @@ class ActivityNetRetrievalDataset(BaseVideoTextDataset):
             length, or has no non-empty sentence.
     """
 
-    def __init__(self,
-                 ann_file: str = '',
-                 strip_id_prefix: str = '',
-                 **kwargs) -> None:
+    def __init__(
+        self, ann_file: str = '', strip_id_prefix: str = '', **kwargs
+    ) -> None:
         self.strip_id_prefix = strip_id_prefix
         super().__init__(ann_file=ann_file, **kwargs)
 
     def _video_id(self, key: str) -> str:
         prefix = self.strip_id_prefix
-        return key[len(prefix):] if prefix and key.startswith(prefix) else key
+        return key[len(prefix) :] if prefix and key.startswith(prefix) else key
 
     def load_annotations(self) -> tuple[list[dict], list[dict]]:
         """Parse ``ann_file``; see the class docstring."""
         ann = read_json(self.ann_file)
         if not isinstance(ann, dict):
-            raise ValueError(f'{self.ann_file}: expected an object {{video_id:'
-                             ' {duration, timestamps, sentences}}, got '
-                             f'{type(ann).__name__}')
+            raise ValueError(
+                f'{self.ann_file}: expected an object {{video_id:'
+                ' {duration, timestamps, sentences}}, got '
+                f'{type(ann).__name__}'
+            )
         texts_by_video, empty = {}, 0
         for key, entry in ann.items():
             where = f'{self.ann_file}: video {key!r}'
-            check_fields(entry, ('sentences', ), where)
+            check_fields(entry, ('sentences',), where)
             timestamps: Optional[list] = entry.get('timestamps')
             if timestamps is not None and (
-                    not isinstance(timestamps, list)
-                    or len(timestamps) != len(entry['sentences'])):
+                not isinstance(timestamps, list)
+                or len(timestamps) != len(entry['sentences'])
+            ):
                 raise ValueError(
                     f"{where}: field 'timestamps' must be a list with one "
-                    f"[start, end] per sentence ({len(entry['sentences'])}), "
-                    f'got {timestamps!r}')
+                    f'[start, end] per sentence ({len(entry["sentences"])}), '
+                    f'got {timestamps!r}'
+                )
             paragraph, num_empty = join_sentences(entry['sentences'], where)
             empty += num_empty
             texts_by_video[self._video_id(key)] = [dict(caption=paragraph)]
@@ -81,4 +86,5 @@ def report_empty_sentences(dataset: BaseVideoTextDataset, count: int) -> None:
             f'{type(dataset).__name__}: {count} empty sentences in '
             f'{dataset.ann_file} were left out of their paragraphs',
             logger='current',
-            level=logging.WARNING)
+            level=logging.WARNING,
+        )

@@ -4,6 +4,7 @@ We write these instead of calling ``csv``/``json``/``mmengine.load`` directly
 because those report a malformed row without the file name, or not at all (a
 short csv row silently yields ``None`` values).
 """
+
 import csv
 import json
 import os.path as osp
@@ -16,8 +17,9 @@ def _check_file(path: str) -> None:
         raise FileNotFoundError(f'annotation file not found: {path}')
 
 
-def read_csv_rows(path: str,
-                  required_columns: Sequence[str] = ()) -> list[dict]:
+def read_csv_rows(
+    path: str, required_columns: Sequence[str] = ()
+) -> list[dict]:
     """Read a csv file with a header line into one dict per row.
 
     Args:
@@ -39,13 +41,16 @@ def read_csv_rows(path: str,
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None:
-            raise ValueError(f'{path}: line 1: empty file, expected a header '
-                             f'with columns {list(required_columns)}')
+            raise ValueError(
+                f'{path}: line 1: empty file, expected a header '
+                f'with columns {list(required_columns)}'
+            )
         header = [h.strip() for h in header]
         for column in required_columns:
             if column not in header:
-                raise ValueError(f'{path}: line 1: header {header} has no '
-                                 f'column {column!r}')
+                raise ValueError(
+                    f'{path}: line 1: header {header} has no column {column!r}'
+                )
         rows = []
         for values in reader:
             line = reader.line_num
@@ -54,12 +59,14 @@ def read_csv_rows(path: str,
             if len(values) != len(header):
                 raise ValueError(
                     f'{path}: line {line}: expected {len(header)} columns '
-                    f'{header}, got {len(values)}: {values}')
+                    f'{header}, got {len(values)}: {values}'
+                )
             row = dict(zip(header, values))
             for column in required_columns:
                 if not row[column].strip():
-                    raise ValueError(f'{path}: line {line}: column '
-                                     f'{column!r} is empty')
+                    raise ValueError(
+                        f'{path}: line {line}: column {column!r} is empty'
+                    )
             rows.append(row)
     return rows
 
@@ -76,24 +83,29 @@ def read_json(path: str) -> Any:
         try:
             return json.load(f)
         except json.JSONDecodeError as e:
-            raise ValueError(f'{path}: line {e.lineno} column {e.colno}: '
-                             f'invalid JSON: {e.msg}') from e
+            raise ValueError(
+                f'{path}: line {e.lineno} column {e.colno}: '
+                f'invalid JSON: {e.msg}'
+            ) from e
 
 
 def check_fields(record: Any, fields: Sequence[str], where: str) -> None:
     """Raise ValueError naming ``where`` and the field if ``record`` (a dict)
     lacks one of ``fields``."""
     if not isinstance(record, dict):
-        raise ValueError(f'{where}: expected an object, got '
-                         f'{type(record).__name__}')
+        raise ValueError(
+            f'{where}: expected an object, got {type(record).__name__}'
+        )
     for field in fields:
         if field not in record:
-            raise ValueError(f'{where}: missing field {field!r} '
-                             f'(has {sorted(record)})')
+            raise ValueError(
+                f'{where}: missing field {field!r} (has {sorted(record)})'
+            )
 
 
-def read_jsonl_lines(path: str, required_fields: Sequence[str] = ()
-                     ) -> list[tuple[int, dict]]:
+def read_jsonl_lines(
+    path: str, required_fields: Sequence[str] = ()
+) -> list[tuple[int, dict]]:
     """As :func:`read_jsonl`, with each record's line number:
     ``[(line_no, record), ...]`` (for errors found after reading)."""
     _check_file(path)
@@ -105,8 +117,10 @@ def read_jsonl_lines(path: str, required_fields: Sequence[str] = ()
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as e:
-                raise ValueError(f'{path}: line {line_no} column {e.colno}: '
-                                 f'invalid JSON: {e.msg}') from e
+                raise ValueError(
+                    f'{path}: line {line_no} column {e.colno}: '
+                    f'invalid JSON: {e.msg}'
+                ) from e
             check_fields(record, required_fields, f'{path}: line {line_no}')
             records.append((line_no, record))
     return records
@@ -130,13 +144,16 @@ def read_jsonl(path: str, required_fields: Sequence[str] = ()) -> list[dict]:
     """
     return [record for _, record in read_jsonl_lines(path, required_fields)]
 
+
 def check_text(value: Any, where: str, field: str = 'caption') -> str:
     """Return ``value`` stripped, or raise ValueError naming ``where`` and
     ``field`` if it is not a string or is empty (non-ASCII text is kept: the
     byte-level BPE tokenizer encodes any UTF-8 text)."""
     if not isinstance(value, str):
-        raise ValueError(f'{where}: field {field!r} must be a string, got '
-                         f'{type(value).__name__} {value!r}')
+        raise ValueError(
+            f'{where}: field {field!r} must be a string, got '
+            f'{type(value).__name__} {value!r}'
+        )
     if not value.strip():
         raise ValueError(f'{where}: field {field!r} is empty ({value!r})')
     return value.strip()
@@ -160,8 +177,10 @@ def read_text_list(path: str) -> list[str]:
             if not item:
                 continue
             if item in first_line:
-                raise ValueError(f'{path}: line {line_no}: id {item!r} '
-                                 f'already listed on line {first_line[item]}')
+                raise ValueError(
+                    f'{path}: line {line_no}: id {item!r} '
+                    f'already listed on line {first_line[item]}'
+                )
             first_line[item] = line_no
             ids.append(item)
     if not ids:
@@ -181,8 +200,13 @@ def read_pickle(path: str) -> Any:
     with open(path, 'rb') as f:
         try:
             return pickle.load(f)
-        except (pickle.UnpicklingError, EOFError, AttributeError,
-                ImportError, IndexError) as e:
+        except (
+            pickle.UnpicklingError,
+            EOFError,
+            AttributeError,
+            ImportError,
+            IndexError,
+        ) as e:
             raise ValueError(f'{path}: not a valid pickle file: {e}') from e
 
 
@@ -213,13 +237,15 @@ def read_tsv_rows(path: str, min_columns: int) -> list[tuple[int, list[str]]]:
                 raise ValueError(
                     f'{path}: line {line_no}: expected at least '
                     f'{min_columns} tab-separated fields, got {len(fields)}: '
-                    f'{line[:120]!r}')
+                    f'{line[:120]!r}'
+                )
             rows.append((line_no, fields))
     return rows
 
 
-def join_sentences(sentences: Any, where: str,
-                   field: str = 'sentences') -> tuple[str, int]:
+def join_sentences(
+    sentences: Any, where: str, field: str = 'sentences'
+) -> tuple[str, int]:
     """Join a video's sentences into one paragraph (paragraph retrieval).
 
     Sentences are stripped and joined with one space, in the given order;
@@ -238,16 +264,22 @@ def join_sentences(sentences: Any, where: str,
             strings or has no non-empty sentence.
     """
     if not isinstance(sentences, list):
-        raise ValueError(f'{where}: field {field!r} must be a list, got '
-                         f'{type(sentences).__name__}')
+        raise ValueError(
+            f'{where}: field {field!r} must be a list, got '
+            f'{type(sentences).__name__}'
+        )
     kept = []
     for i, sentence in enumerate(sentences):
         if not isinstance(sentence, str):
-            raise ValueError(f'{where}: field {field!r}[{i}] must be a '
-                             f'string, got {type(sentence).__name__}')
+            raise ValueError(
+                f'{where}: field {field!r}[{i}] must be a '
+                f'string, got {type(sentence).__name__}'
+            )
         if sentence.strip():
             kept.append(sentence.strip())
     if not kept:
-        raise ValueError(f'{where}: field {field!r} has no non-empty '
-                         f'sentence ({sentences!r})')
+        raise ValueError(
+            f'{where}: field {field!r} has no non-empty '
+            f'sentence ({sentences!r})'
+        )
     return ' '.join(kept), len(sentences) - len(kept)

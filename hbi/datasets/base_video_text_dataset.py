@@ -1,5 +1,6 @@
 """A dataset of unique videos and their captions, iterated as pairs, texts
 or videos."""
+
 import atexit
 import copy
 import logging
@@ -15,6 +16,7 @@ from mmengine.fileio import join_path
 from mmengine.logging import print_log
 
 from hbi.registry import TRANSFORMS
+
 from .transforms.formatting import MODALITY_GROUPS, Modality
 from .transforms.video_reader import VideoDecodeError
 
@@ -22,16 +24,19 @@ CaptionSampling = Literal['all', 'one_per_video']
 DATA_HELP = (
     'Generate the synthetic world with `python tools/data/synthetic/'
     'generate_synthetic_world.py --out data/synthetic`, or prepare the real '
-    'data as described in docs/en/data_preparation.md.')
+    'data as described in docs/en/data_preparation.md.'
+)
 
 
 def _build_transforms(cfgs: Sequence[Union[dict, Callable]]) -> Compose:
     # Built with hbi's registry so that names resolve without a default
     # scope (``mmaction.Resize`` etc. still resolve across scopes).
-    return Compose([
-        TRANSFORMS.build(cfg) if isinstance(cfg, dict) else cfg
-        for cfg in cfgs
-    ])
+    return Compose(
+        [
+            TRANSFORMS.build(cfg) if isinstance(cfg, dict) else cfg
+            for cfg in cfgs
+        ]
+    )
 
 
 class BaseVideoTextDataset(BaseDataset):
@@ -99,27 +104,31 @@ class BaseVideoTextDataset(BaseDataset):
     #: like ``ann_file`` (set by subclasses, e.g. ``('list_file', )``).
     extra_ann_files: tuple[str, ...] = ()
 
-    def __init__(self,
-                 ann_file: str = '',
-                 data_root: str = '',
-                 data_prefix: Optional[dict] = None,
-                 video_ext: str = '.mp4',
-                 video_pipeline: Sequence[Union[dict, Callable]] = (),
-                 text_pipeline: Sequence[Union[dict, Callable]] = (),
-                 pack: Optional[dict] = None,
-                 modality: Modality = 'pair',
-                 caption_sampling: CaptionSampling = 'all',
-                 seed: int = 0,
-                 skip_invalid: bool = False,
-                 invalid_log_dir: Optional[str] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = '',
+        data_root: str = '',
+        data_prefix: Optional[dict] = None,
+        video_ext: str = '.mp4',
+        video_pipeline: Sequence[Union[dict, Callable]] = (),
+        text_pipeline: Sequence[Union[dict, Callable]] = (),
+        pack: Optional[dict] = None,
+        modality: Modality = 'pair',
+        caption_sampling: CaptionSampling = 'all',
+        seed: int = 0,
+        skip_invalid: bool = False,
+        invalid_log_dir: Optional[str] = None,
+        **kwargs,
+    ) -> None:
         if data_root and not osp.isdir(data_root):
             raise FileNotFoundError(
                 f'{type(self).__name__}: data_root {data_root!r} does not '
-                f'exist. {DATA_HELP}')
+                f'exist. {DATA_HELP}'
+            )
         self._check_choice('modality', modality, MODALITY_GROUPS)
-        self._check_choice('caption_sampling', caption_sampling,
-                           ('all', 'one_per_video'))
+        self._check_choice(
+            'caption_sampling', caption_sampling, ('all', 'one_per_video')
+        )
         self.video_ext = video_ext
         self.modality = modality
         self.caption_sampling = caption_sampling
@@ -128,7 +137,8 @@ class BaseVideoTextDataset(BaseDataset):
         self.video_pipeline = _build_transforms(video_pipeline)
         self.text_pipeline = _build_transforms(text_pipeline)
         self.pack = TRANSFORMS.build(
-            copy.deepcopy(pack or dict(type='PackVideoTextInputs')))
+            copy.deepcopy(pack or dict(type='PackVideoTextInputs'))
+        )
         self.videos: Optional[list[dict]] = None
         self.texts: Optional[list[dict]] = None
         self.video_texts: list[list[int]] = []
@@ -144,13 +154,15 @@ class BaseVideoTextDataset(BaseDataset):
             data_root=data_root,
             data_prefix=copy.deepcopy(data_prefix or dict(video='videos')),
             pipeline=[],
-            **kwargs)
+            **kwargs,
+        )
 
     @staticmethod
     def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
         if value not in choices:
-            raise ValueError(f'{name} must be one of {list(choices)}, got '
-                             f'{value!r}')
+            raise ValueError(
+                f'{name} must be one of {list(choices)}, got {value!r}'
+            )
 
     # -- annotations -------------------------------------------------------
     def _join_prefix(self) -> None:
@@ -171,19 +183,23 @@ class BaseVideoTextDataset(BaseDataset):
     def make_video(self, video_id: str, **fields) -> dict:
         """A ``videos`` entry: ``video_id``, its ``video_path`` and
         ``fields`` (e.g. ``start``/``end``)."""
-        return dict(video_id=video_id, video_path=self.video_path(video_id),
-                    **fields)
+        return dict(
+            video_id=video_id, video_path=self.video_path(video_id), **fields
+        )
 
-    def group_texts(self, texts_by_video: dict[str, list[dict]]
-                    ) -> tuple[list[dict], list[dict]]:
+    def group_texts(
+        self, texts_by_video: dict[str, list[dict]]
+    ) -> tuple[list[dict], list[dict]]:
         """``(videos, texts)`` from ``{video_id: [text dict, ...]}`` (in that
         order), each text dict holding ``caption`` and any other fields."""
         videos, texts = [], []
         for video_index, (video_id, entries) in enumerate(
-                texts_by_video.items()):
+            texts_by_video.items()
+        ):
             videos.append(self.make_video(video_id))
-            texts.extend(dict(entry, video_index=video_index)
-                         for entry in entries)
+            texts.extend(
+                dict(entry, video_index=video_index) for entry in entries
+            )
         return videos, texts
 
     def _set_annotations(self, videos: list[dict], texts: list[dict]) -> None:
@@ -194,25 +210,31 @@ class BaseVideoTextDataset(BaseDataset):
         self.missing_video_ids = [
             v['video_id'] for v in videos if not osp.isfile(v['video_path'])
         ]
-        uncaptioned = [v['video_id'] for v, t in zip(videos, video_texts)
-                       if not t]
+        uncaptioned = [
+            v['video_id'] for v, t in zip(videos, video_texts) if not t
+        ]
         if uncaptioned:
             print_log(
                 f'{type(self).__name__}: {len(uncaptioned)} videos have no '
                 f'caption, e.g. {uncaptioned[:5]}; they appear only in the '
                 "'video' view.",
                 logger='current',
-                level=logging.WARNING)
+                level=logging.WARNING,
+            )
         if self.missing_video_ids:
             print_log(
                 f'{type(self).__name__}: {len(self.missing_video_ids)} of '
                 f'{len(videos)} videos referenced by the annotations are '
                 f'missing under {self.data_prefix["video"]!r}, e.g. '
                 f'{self.missing_video_ids[:5]}. Decoding them will '
-                + ('skip them (skip_invalid=True).'
-                   if self.skip_invalid else 'raise (skip_invalid=False).'),
+                + (
+                    'skip them (skip_invalid=True).'
+                    if self.skip_invalid
+                    else 'raise (skip_invalid=False).'
+                ),
                 logger='current',
-                level=logging.WARNING)
+                level=logging.WARNING,
+            )
 
     def load_data_list(self) -> list[dict]:
         """Items of the current modality (annotations are parsed once and
@@ -221,10 +243,13 @@ class BaseVideoTextDataset(BaseDataset):
             self._set_annotations(*self.load_annotations())
         if self.modality == 'video':
             return [dict(video_index=i) for i in range(len(self.videos))]
-        if (self.modality == 'pair'
-                and self.caption_sampling == 'one_per_video'):
+        if (
+            self.modality == 'pair'
+            and self.caption_sampling == 'one_per_video'
+        ):
             return [
-                dict(video_index=i) for i, texts in enumerate(self.video_texts)
+                dict(video_index=i)
+                for i, texts in enumerate(self.video_texts)
                 if texts
             ]
         return [dict(text_index=i) for i in range(len(self.texts))]
@@ -257,27 +282,35 @@ class BaseVideoTextDataset(BaseDataset):
             rng = np.random.default_rng((self.seed, self.epoch, idx))
             item['text_index'] = choices[int(rng.integers(len(choices)))]
         text_index = item.get('text_index', -1)
-        video_index = (self.texts[text_index]['video_index']
-                       if text_index >= 0 else item['video_index'])
+        video_index = (
+            self.texts[text_index]['video_index']
+            if text_index >= 0
+            else item['video_index']
+        )
         video = self.videos[video_index]
         if text_index >= 0:  # e.g. gt_answer of a question
-            item.update({
-                key: value
-                for key, value in self.texts[text_index].items()
-                if key not in ('caption', 'video_index')
-            })
+            item.update(
+                {
+                    key: value
+                    for key, value in self.texts[text_index].items()
+                    if key not in ('caption', 'video_index')
+                }
+            )
         item.update(
             item_modality=self.modality,
             video_index=video_index,
             text_index=text_index,
             video_id=video['video_id'],
             caption=self.texts[text_index]['caption']
-            if text_index >= 0 else '')
+            if text_index >= 0
+            else '',
+        )
         if 'video' in groups:
             item.update(
                 video_path=video['video_path'],
                 start=video.get('start'),
-                end=video.get('end'))
+                end=video.get('end'),
+            )
         return item
 
     def prepare_data(self, idx: int) -> Optional[dict]:
@@ -295,8 +328,11 @@ class BaseVideoTextDataset(BaseDataset):
                 if self.test_mode:
                     raise
                 raise VideoDecodeError(
-                    e.path, f'{e.reason} (set skip_invalid=True to skip such '
-                    'videos in training)', e.video_id) from e
+                    e.path,
+                    f'{e.reason} (set skip_invalid=True to skip such '
+                    'videos in training)',
+                    e.video_id,
+                ) from e
             if results is None:
                 return None
         if 'text' in groups:
@@ -317,7 +353,8 @@ class BaseVideoTextDataset(BaseDataset):
             f'{type(self).__name__}: skipping video {error.video_id!r} '
             f'({error.path}): {error.reason}',
             logger='current',
-            level=logging.WARNING)
+            level=logging.WARNING,
+        )
 
     def pop_invalid_videos(self) -> list[dict]:
         """Videos skipped since the last call, by any process of this
@@ -338,10 +375,11 @@ class BaseVideoTextDataset(BaseDataset):
             with open(path, encoding='utf-8') as f:
                 for line in f:
                     video_id, video_path, reason = line.rstrip('\n').split(
-                        '\t', 2)
+                        '\t', 2
+                    )
                     records.append(
-                        dict(video_id=video_id, path=video_path,
-                             reason=reason))
+                        dict(video_id=video_id, path=video_path, reason=reason)
+                    )
             os.remove(path)
         return records
 
@@ -365,8 +403,11 @@ def _append_record(folder: str, error: VideoDecodeError) -> None:
     # line, so no locking between workers is needed.
     fields = [str(error.video_id), error.path, error.reason]
     line = '\t'.join(' '.join(f.split()) for f in fields) + '\n'
-    fd = os.open(osp.join(folder, f'skipped_{os.getpid()}.tsv'),
-                 os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(
+        osp.join(folder, f'skipped_{os.getpid()}.tsv'),
+        os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+        0o644,
+    )
     try:
         os.write(fd, line.encode('utf-8'))
     finally:

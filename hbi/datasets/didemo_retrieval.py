@@ -1,10 +1,16 @@
 """DiDeMo paragraph-to-video retrieval (CLIP4Clip's json format)."""
+
 from typing import Optional
 
 from hbi.registry import DATASETS
+
 from .activitynet_retrieval import report_empty_sentences
-from .annotation_io import (check_fields, join_sentences, read_json,
-                            read_text_list)
+from .annotation_io import (
+    check_fields,
+    join_sentences,
+    read_json,
+    read_text_list,
+)
 from .base_video_text_dataset import BaseVideoTextDataset
 
 
@@ -35,13 +41,15 @@ class DiDeMoRetrievalDataset(BaseVideoTextDataset):
             whose descriptions are all empty.
     """
 
-    extra_ann_files = ('list_file', )
+    extra_ann_files = ('list_file',)
 
-    def __init__(self,
-                 ann_file: str = '',
-                 list_file: str = '',
-                 clip_end: Optional[float] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = '',
+        list_file: str = '',
+        clip_end: Optional[float] = None,
+        **kwargs,
+    ) -> None:
         self.list_file, self.clip_end = list_file, clip_end
         super().__init__(ann_file=ann_file, **kwargs)
 
@@ -49,27 +57,35 @@ class DiDeMoRetrievalDataset(BaseVideoTextDataset):
         """Parse the files; see the class docstring."""
         ann = read_json(self.ann_file)
         if not isinstance(ann, list):
-            raise ValueError(f'{self.ann_file}: expected a list of moments '
-                             f'{{video, description, times}}, got '
-                             f'{type(ann).__name__}')
+            raise ValueError(
+                f'{self.ann_file}: expected a list of moments '
+                f'{{video, description, times}}, got '
+                f'{type(ann).__name__}'
+            )
         keep = set(read_text_list(self.list_file)) if self.list_file else None
         sentences: dict[str, list] = {}
         for i, entry in enumerate(ann):
-            check_fields(entry, ('video', 'description'),
-                         f'{self.ann_file}: entry {i}')
+            check_fields(
+                entry, ('video', 'description'), f'{self.ann_file}: entry {i}'
+            )
             if keep is None or entry['video'] in keep:
                 sentences.setdefault(entry['video'], []).append(
-                    entry['description'])
+                    entry['description']
+                )
         if keep is not None:
             absent = sorted(keep - set(sentences))
             if absent:
-                raise ValueError(f'{self.list_file}: {len(absent)} videos '
-                                 f'not in {self.ann_file}, e.g. {absent[:5]}')
+                raise ValueError(
+                    f'{self.list_file}: {len(absent)} videos '
+                    f'not in {self.ann_file}, e.g. {absent[:5]}'
+                )
         texts_by_video, empty = {}, 0
         for video, video_sentences in sentences.items():
             paragraph, num_empty = join_sentences(
-                video_sentences, f'{self.ann_file}: video {video!r}',
-                'description')
+                video_sentences,
+                f'{self.ann_file}: video {video!r}',
+                'description',
+            )
             empty += num_empty
             texts_by_video[video] = [dict(caption=paragraph)]
         report_empty_sentences(self, empty)

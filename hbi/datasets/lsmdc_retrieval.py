@@ -1,7 +1,9 @@
 """LSMDC text-video retrieval (the challenge's tab-separated csv files)."""
+
 import os.path as osp
 
 from hbi.registry import DATASETS
+
 from .annotation_io import check_text, read_tsv_rows
 from .base_video_text_dataset import BaseVideoTextDataset
 
@@ -35,11 +37,13 @@ class LSMDCRetrievalDataset(BaseVideoTextDataset):
             fields, an empty clip id or sentence, or a clip id listed twice.
     """
 
-    def __init__(self,
-                 ann_file: str = '',
-                 video_ext: str = '.avi',
-                 movie_subfolders: bool = True,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = '',
+        video_ext: str = '.avi',
+        movie_subfolders: bool = True,
+        **kwargs,
+    ) -> None:
         self.movie_subfolders = movie_subfolders
         super().__init__(ann_file=ann_file, video_ext=video_ext, **kwargs)
 
@@ -48,8 +52,9 @@ class LSMDCRetrievalDataset(BaseVideoTextDataset):
         if not self.movie_subfolders:
             return super().video_path(video_id)
         movie = video_id.rsplit('_', 1)[0]
-        return osp.join(self.data_prefix['video'], movie,
-                        video_id + self.video_ext)
+        return osp.join(
+            self.data_prefix['video'], movie, video_id + self.video_ext
+        )
 
     def load_annotations(self) -> tuple[list[dict], list[dict]]:
         """Parse ``ann_file``; see the class docstring."""

@@ -1,7 +1,9 @@
 """Retrieval in mmaction2's annotation format."""
+
 import os.path as osp
 
 from hbi.registry import DATASETS
+
 from .annotation_io import check_text, read_json
 from .base_video_text_dataset import BaseVideoTextDataset
 
@@ -34,26 +36,32 @@ class MMActionRetrievalDataset(BaseVideoTextDataset):
 
     def video_path(self, video_id: str) -> str:
         """``<video folder>/<file name as in ann_file>``."""
-        return osp.join(self.data_prefix['video'],
-                        self._file_names.get(video_id, video_id))
+        return osp.join(
+            self.data_prefix['video'], self._file_names.get(video_id, video_id)
+        )
 
     def load_annotations(self) -> tuple[list[dict], list[dict]]:
         """Parse ``ann_file``; see the class docstring."""
         ann = read_json(self.ann_file)
         if not isinstance(ann, dict):
-            raise ValueError(f'{self.ann_file}: expected an object {{video '
-                             'file: [captions]}, got '
-                             f'{type(ann).__name__}')
+            raise ValueError(
+                f'{self.ann_file}: expected an object {{video '
+                'file: [captions]}, got '
+                f'{type(ann).__name__}'
+            )
         texts_by_video = {}
         for file_name, captions in ann.items():
             where = f'{self.ann_file}: {file_name!r}'
             video_id = osp.splitext(file_name)[0]
             if video_id in texts_by_video:
-                raise ValueError(f'{where}: video id {video_id!r} given by '
-                                 'two file names')
+                raise ValueError(
+                    f'{where}: video id {video_id!r} given by two file names'
+                )
             if not isinstance(captions, list) or not captions:
-                raise ValueError(f'{where}: expected a non-empty list of '
-                                 f'captions, got {captions!r}')
+                raise ValueError(
+                    f'{where}: expected a non-empty list of '
+                    f'captions, got {captions!r}'
+                )
             self._file_names[video_id] = file_name
             texts_by_video[video_id] = [
                 dict(caption=check_text(c, f'{where} caption {i}'))

@@ -1,5 +1,7 @@
 """MSR-VTT video captioning (splits of MSRVTT_data.json)."""
+
 from hbi.registry import DATASETS
+
 from .msrvtt_retrieval import MSRVTTRetrievalDataset
 
 

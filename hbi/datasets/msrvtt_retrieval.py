@@ -1,4 +1,5 @@
 """MSR-VTT text-video retrieval (9k/7k training lists, 1k-A, full test)."""
+
 import os.path as osp
 from collections import Counter
 from typing import Optional
@@ -6,6 +7,7 @@ from typing import Optional
 from mmengine.fileio import join_path
 
 from hbi.registry import DATASETS
+
 from .annotation_io import check_fields, read_csv_rows, read_json
 from .base_video_text_dataset import BaseVideoTextDataset
 
@@ -49,24 +51,29 @@ class MSRVTTRetrievalDataset(BaseVideoTextDataset):
         ...              caption_sampling='one_per_video')
     """
 
-    def __init__(self,
-                 ann_file: str = '',
-                 list_file: str = '',
-                 split: Optional[str] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = '',
+        list_file: str = '',
+        split: Optional[str] = None,
+        **kwargs,
+    ) -> None:
         if list_file and split:
-            raise ValueError('give either list_file or split, not both '
-                             f'(list_file={list_file!r}, split={split!r})')
+            raise ValueError(
+                'give either list_file or split, not both '
+                f'(list_file={list_file!r}, split={split!r})'
+            )
         if not (ann_file or list_file):
-            raise ValueError('MSRVTTRetrievalDataset needs ann_file '
-                             '(MSRVTT_data.json) and/or list_file')
+            raise ValueError(
+                'MSRVTTRetrievalDataset needs ann_file '
+                '(MSRVTT_data.json) and/or list_file'
+            )
         self.list_file, self.split = list_file, split
         super().__init__(ann_file=ann_file, **kwargs)
 
     def _join_prefix(self) -> None:
         super()._join_prefix()
-        if (self.list_file and not osp.isabs(self.list_file)
-                and self.data_root):
+        if self.list_file and not osp.isabs(self.list_file) and self.data_root:
             self.list_file = join_path(self.data_root, self.list_file)
 
     def _video(self, video_id: str) -> dict:
@@ -75,26 +82,31 @@ class MSRVTTRetrievalDataset(BaseVideoTextDataset):
     def load_annotations(self) -> tuple[list[dict], list[dict]]:
         """Parse the files; see the class docstring."""
         if self.list_file:
-            rows = read_csv_rows(self.list_file, ('video_id', ))
+            rows = read_csv_rows(self.list_file, ('video_id',))
             if rows and set(JSFUSION_COLUMNS) <= set(rows[0]):
                 # Re-read requiring every column, so errors name the line.
                 return self._from_jsfusion(
-                    read_csv_rows(self.list_file, JSFUSION_COLUMNS))
+                    read_csv_rows(self.list_file, JSFUSION_COLUMNS)
+                )
             video_ids = [row['video_id'].strip() for row in rows]
             duplicates = [v for v, n in Counter(video_ids).items() if n > 1]
             if duplicates:
-                raise ValueError(f'{self.list_file}: video ids listed more '
-                                 f'than once: {duplicates[:5]}')
+                raise ValueError(
+                    f'{self.list_file}: video ids listed more '
+                    f'than once: {duplicates[:5]}'
+                )
         else:
             video_ids = None
         return self._from_ann_file(video_ids)
 
-    def _from_jsfusion(self,
-                       rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    def _from_jsfusion(
+        self, rows: list[dict]
+    ) -> tuple[list[dict], list[dict]]:
         if self.ann_file:
             raise ValueError(
                 f'{self.list_file} is a JSFusion csv that carries its own '
-                f'captions; set ann_file to "" (got {self.ann_file!r})')
+                f'captions; set ann_file to "" (got {self.ann_file!r})'
+            )
         videos: list[dict] = []
         index: dict[str, int] = {}
         texts = []
@@ -107,29 +119,36 @@ class MSRVTTRetrievalDataset(BaseVideoTextDataset):
             texts.append(dict(caption=caption, video_index=index[video_id]))
         return videos, texts
 
-    def _from_ann_file(self, video_ids: Optional[list[str]]
-                       ) -> tuple[list[dict], list[dict]]:
+    def _from_ann_file(
+        self, video_ids: Optional[list[str]]
+    ) -> tuple[list[dict], list[dict]]:
         if not self.ann_file:
-            raise ValueError(f'{self.list_file} lists video ids only; give '
-                             'ann_file (MSRVTT_data.json) for the captions')
+            raise ValueError(
+                f'{self.list_file} lists video ids only; give '
+                'ann_file (MSRVTT_data.json) for the captions'
+            )
         ann = read_json(self.ann_file)
         check_fields(ann, ('videos', 'sentences'), self.ann_file)
         splits = {}
         for i, video in enumerate(ann['videos']):
-            check_fields(video, ('video_id', 'split'),
-                         f'{self.ann_file}: videos[{i}]')
+            check_fields(
+                video, ('video_id', 'split'), f'{self.ann_file}: videos[{i}]'
+            )
             splits[video['video_id']] = video['split']
         if video_ids is not None:
             unknown = [v for v in video_ids if v not in splits]
             if unknown:
-                raise ValueError(f'{self.list_file}: {len(unknown)} video ids '
-                                 f'not in {self.ann_file}, e.g. {unknown[:5]}')
+                raise ValueError(
+                    f'{self.list_file}: {len(unknown)} video ids '
+                    f'not in {self.ann_file}, e.g. {unknown[:5]}'
+                )
         elif self.split is not None:
             video_ids = [v for v, s in splits.items() if s == self.split]
             if not video_ids:
                 raise ValueError(
                     f'{self.ann_file}: no video with split {self.split!r} '
-                    f'(splits: {sorted(set(splits.values()))})')
+                    f'(splits: {sorted(set(splits.values()))})'
+                )
         else:
             video_ids = list(splits)
         index = {video_id: i for i, video_id in enumerate(video_ids)}

@@ -1,5 +1,7 @@
 """MSVD text-video retrieval (CLIP4Clip's ``raw-captions.pkl`` and lists)."""
+
 from hbi.registry import DATASETS
+
 from .annotation_io import check_text, read_pickle, read_text_list
 from .base_video_text_dataset import BaseVideoTextDataset
 
@@ -33,13 +35,15 @@ class MSVDRetrievalDataset(BaseVideoTextDataset):
         ...             data_prefix=dict(video='YouTubeClips'))
     """
 
-    extra_ann_files = ('list_file', )
+    extra_ann_files = ('list_file',)
 
-    def __init__(self,
-                 ann_file: str = 'raw-captions.pkl',
-                 list_file: str = '',
-                 video_ext: str = '.avi',
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = 'raw-captions.pkl',
+        list_file: str = '',
+        video_ext: str = '.avi',
+        **kwargs,
+    ) -> None:
         self.list_file = list_file
         super().__init__(ann_file=ann_file, video_ext=video_ext, **kwargs)
 
@@ -47,15 +51,19 @@ class MSVDRetrievalDataset(BaseVideoTextDataset):
         """Parse the files; see the class docstring."""
         captions = read_pickle(self.ann_file)
         if not isinstance(captions, dict):
-            raise ValueError(f'{self.ann_file}: expected a dict {{video_id: '
-                             f'[[tokens...], ...]}}, got '
-                             f'{type(captions).__name__}')
+            raise ValueError(
+                f'{self.ann_file}: expected a dict {{video_id: '
+                f'[[tokens...], ...]}}, got '
+                f'{type(captions).__name__}'
+            )
         if self.list_file:
             video_ids = read_text_list(self.list_file)
             unknown = [v for v in video_ids if v not in captions]
             if unknown:
-                raise ValueError(f'{self.list_file}: {len(unknown)} video ids '
-                                 f'not in {self.ann_file}, e.g. {unknown[:5]}')
+                raise ValueError(
+                    f'{self.list_file}: {len(unknown)} video ids '
+                    f'not in {self.ann_file}, e.g. {unknown[:5]}'
+                )
         else:
             video_ids = list(captions)
         texts_by_video = {}
@@ -63,13 +71,19 @@ class MSVDRetrievalDataset(BaseVideoTextDataset):
             where = f'{self.ann_file}: video {video_id!r}'
             entries = captions[video_id]
             if not isinstance(entries, (list, tuple)) or not entries:
-                raise ValueError(f'{where}: expected a non-empty list of '
-                                 f'captions, got {entries!r}')
+                raise ValueError(
+                    f'{where}: expected a non-empty list of '
+                    f'captions, got {entries!r}'
+                )
             texts_by_video[video_id] = [
-                dict(caption=check_text(
-                    caption if isinstance(caption, str) else
-                    _join_tokens(caption, f'{where} caption {i}'),
-                    f'{where} caption {i}'))
+                dict(
+                    caption=check_text(
+                        caption
+                        if isinstance(caption, str)
+                        else _join_tokens(caption, f'{where} caption {i}'),
+                        f'{where} caption {i}',
+                    )
+                )
                 for i, caption in enumerate(entries)
             ]
         return self.group_texts(texts_by_video)
@@ -77,7 +91,9 @@ class MSVDRetrievalDataset(BaseVideoTextDataset):
 
 def _join_tokens(tokens: object, where: str) -> str:
     if not isinstance(tokens, (list, tuple)) or not all(
-            isinstance(t, str) for t in tokens):
-        raise ValueError(f'{where}: expected a list of word strings, got '
-                         f'{tokens!r}')
+        isinstance(t, str) for t in tokens
+    ):
+        raise ValueError(
+            f'{where}: expected a list of word strings, got {tokens!r}'
+        )
     return ' '.join(tokens)

@@ -1,10 +1,12 @@
 """Open-ended video question answering (MSRVTT-QA, MSVD-QA, synthetic QA)."""
+
 import logging
 from typing import Any
 
 from mmengine.logging import print_log
 
 from hbi.registry import DATASETS
+
 from .annotation_io import check_text, read_json, read_jsonl_lines
 from .base_video_text_dataset import BaseVideoTextDataset
 
@@ -47,16 +49,20 @@ class VideoQADataset(BaseVideoTextDataset):
             indices.
     """
 
-    extra_ann_files = ('ans2label_file', )
+    extra_ann_files = ('ans2label_file',)
 
-    def __init__(self,
-                 ann_file: str = '',
-                 ans2label_file: str = '',
-                 drop_unknown_answers: bool = False,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str = '',
+        ans2label_file: str = '',
+        drop_unknown_answers: bool = False,
+        **kwargs,
+    ) -> None:
         if not ans2label_file:
-            raise ValueError('VideoQADataset needs ans2label_file (the '
-                             'answer vocabulary, e.g. train_ans2label.json)')
+            raise ValueError(
+                'VideoQADataset needs ans2label_file (the '
+                'answer vocabulary, e.g. train_ans2label.json)'
+            )
         self.ans2label_file = ans2label_file
         self.drop_unknown_answers = drop_unknown_answers
         self.ans2label: dict[str, int] = {}
@@ -67,13 +73,19 @@ class VideoQADataset(BaseVideoTextDataset):
         """Read and check ``ans2label_file``."""
         ans2label: Any = read_json(self.ans2label_file)
         if not isinstance(ans2label, dict) or not all(
-                isinstance(k, str) and isinstance(v, int)
-                and not isinstance(v, bool) for k, v in ans2label.items()):
-            raise ValueError(f'{self.ans2label_file}: expected an object '
-                             '{answer: integer index}')
+            isinstance(k, str)
+            and isinstance(v, int)
+            and not isinstance(v, bool)
+            for k, v in ans2label.items()
+        ):
+            raise ValueError(
+                f'{self.ans2label_file}: expected an object '
+                '{answer: integer index}'
+            )
         if len(set(ans2label.values())) != len(ans2label):
-            raise ValueError(f'{self.ans2label_file}: two answers share an '
-                             'index')
+            raise ValueError(
+                f'{self.ans2label_file}: two answers share an index'
+            )
         return ans2label
 
     def load_annotations(self) -> tuple[list[dict], list[dict]]:
@@ -90,23 +102,32 @@ class VideoQADataset(BaseVideoTextDataset):
             video_id = check_text(video_id, where, 'video_id')
             answer = record['answer']
             if not isinstance(answer, str):
-                raise ValueError(f"{where}: field 'answer' must be a string, "
-                                 f'got {answer!r}')
+                raise ValueError(
+                    f"{where}: field 'answer' must be a string, got {answer!r}"
+                )
             gt_answer = self.ans2label.get(answer, -1)
             unknown += gt_answer < 0
             if gt_answer < 0 and self.drop_unknown_answers:
                 continue
             texts_by_video.setdefault(video_id, []).append(
-                dict(caption=question, gt_answer=gt_answer, answer=answer,
-                     answer_type=record.get('answer_type', '')))
+                dict(
+                    caption=question,
+                    gt_answer=gt_answer,
+                    answer=answer,
+                    answer_type=record.get('answer_type', ''),
+                )
+            )
         self.num_unknown_answers = unknown
         if unknown:
             print_log(
                 f'{type(self).__name__}: {unknown} answers of '
                 f'{self.ann_file} are not in {self.ans2label_file} ('
-                + ('left out: drop_unknown_answers=True)'
-                   if self.drop_unknown_answers else
-                   'gt_answer=-1: they count as wrong)'),
+                + (
+                    'left out: drop_unknown_answers=True)'
+                    if self.drop_unknown_answers
+                    else 'gt_answer=-1: they count as wrong)'
+                ),
                 logger='current',
-                level=logging.WARNING)
+                level=logging.WARNING,
+            )
         return self.group_texts(texts_by_video)

@@ -1,4 +1,5 @@
 """A DataLoader ``worker_init_fn`` whose augmentation differs every epoch."""
+
 import random
 
 import numpy as np
@@ -51,6 +52,7 @@ def seed_worker_from_loader(worker_id: int, **kwargs) -> int:
     del worker_id, kwargs  # already folded into torch.initial_seed()
     try:
         from mmengine.dist import get_rank
+
         rank = get_rank()
     except Exception:  # pragma: no cover - no distributed support at all
         rank = 0

@@ -1,6 +1,23 @@
-from . import (backbones, data_preprocessors, heads, layers, losses, necks,
-               retrievers, tokenizers)
+from . import (
+    backbones,
+    data_preprocessors,
+    heads,
+    layers,
+    losses,
+    necks,
+    retrievers,
+    tokenizers,
+)
 from .functional import banzhaf_interaction
 
-__all__ = ['backbones', 'data_preprocessors', 'heads', 'layers', 'losses',
-           'necks', 'retrievers', 'tokenizers', 'banzhaf_interaction']
+__all__ = [
+    'backbones',
+    'data_preprocessors',
+    'heads',
+    'layers',
+    'losses',
+    'necks',
+    'retrievers',
+    'tokenizers',
+    'banzhaf_interaction',
+]

@@ -1,4 +1,6 @@
-"""The one data sample that carries a video-text item from packing to metrics."""
+"""The one data sample that carries a video-text item from packing to "
+"metrics."""
+
 from mmengine.structures import BaseDataElement
 
 

@@ -1,8 +1,15 @@
-from .checkpoint_compat import (allow_mmengine_checkpoint_classes,
-                                trusted_checkpoint_globals)
+from .checkpoint_compat import (
+    allow_mmengine_checkpoint_classes,
+    trusted_checkpoint_globals,
+)
 from .config import UnknownConfigKeyError, load_config
 from .launch import destroy_process_group, setup_launcher
 
-__all__ = ['allow_mmengine_checkpoint_classes', 'trusted_checkpoint_globals',
-           'UnknownConfigKeyError', 'load_config', 'setup_launcher',
-           'destroy_process_group']
+__all__ = [
+    'allow_mmengine_checkpoint_classes',
+    'trusted_checkpoint_globals',
+    'UnknownConfigKeyError',
+    'load_config',
+    'setup_launcher',
+    'destroy_process_group',
+]

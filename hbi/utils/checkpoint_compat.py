@@ -8,6 +8,7 @@ edited, so the classes are allow-listed here, for trusted loads only:
 :func:`trusted_checkpoint_globals` is a context manager used by
 :class:`hbi.engine.runner.HBIRunner` around its loads.
 """
+
 import builtins
 from contextlib import contextmanager
 from typing import Iterator, List
@@ -20,13 +21,18 @@ from mmengine.logging import HistoryBuffer
 def _numpy_globals() -> List[object]:
     """NumPy objects that pickled arrays and scalars refer to."""
     core = getattr(np, '_core', None) or np.core
-    names = [core.multiarray._reconstruct, core.multiarray.scalar, np.ndarray,
-             np.dtype]
+    names = [
+        core.multiarray._reconstruct,
+        core.multiarray.scalar,
+        np.ndarray,
+        np.dtype,
+    ]
     # Concrete dtype classes (numpy >= 1.25 pickles them by class).
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:
-        names += [getattr(dtypes, n) for n in dir(dtypes)
-                  if n.endswith('DType')]
+        names += [
+            getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')
+        ]
     return names
 
 
@@ -42,7 +48,8 @@ def mmengine_checkpoint_globals() -> List[object]:
 
 @contextmanager
 def trusted_checkpoint_globals() -> Iterator[None]:
-    """Allow mmengine's checkpoint classes in ``torch.load`` inside the block."""
+    """Allow mmengine's checkpoint classes in ``torch.load`` inside the "
+    "block."""
     safe_globals = getattr(torch.serialization, 'safe_globals', None)
     if safe_globals is None:  # torch < 2.5 does not load weights-only
         yield

@@ -1,4 +1,6 @@
-"""Gathering features across ranks, with gradients where training needs them."""
+"""Gathering features across ranks, with gradients where training needs "
+"them."""
+
 from typing import Any, Callable, List
 
 import torch
@@ -26,13 +28,17 @@ def concat_tensors(parts: List[Any]) -> Any:
         return {k: concat_tensors([p[k] for p in parts]) for k in first}
     if isinstance(first, (list, tuple)):
         return type(first)(
-            concat_tensors([p[i] for p in parts]) for i in range(len(first)))
+            concat_tensors([p[i] for p in parts]) for i in range(len(first))
+        )
     return first
 
 
 def _world() -> int:
-    return dist.get_world_size() if dist.is_available() and \
-        dist.is_initialized() else 1
+    return (
+        dist.get_world_size()
+        if dist.is_available() and dist.is_initialized()
+        else 1
+    )
 
 
 class _AllGatherWithGrad(torch.autograd.Function):
@@ -51,8 +57,8 @@ class _AllGatherWithGrad(torch.autograd.Function):
         sizes = [torch.zeros_like(size) for _ in range(world)]
         dist.all_gather(sizes, size)
         sizes = [int(s.item()) for s in sizes]
-        padded = tensor.new_zeros((max(sizes), ) + tensor.shape[1:])
-        padded[:tensor.shape[0]] = tensor
+        padded = tensor.new_zeros((max(sizes),) + tensor.shape[1:])
+        padded[: tensor.shape[0]] = tensor
         out = [torch.zeros_like(padded) for _ in range(world)]
         dist.all_gather(out, padded.contiguous())
         ctx.start = sum(sizes[:rank])
@@ -61,7 +67,7 @@ class _AllGatherWithGrad(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return grad[ctx.start:ctx.start + ctx.size]
+        return grad[ctx.start : ctx.start + ctx.size]
 
 
 def all_gather_with_grad(obj: Any) -> Any:

@@ -22,6 +22,7 @@ We write our own: mmengine has no content-addressed array cache, and
 ``joblib.Memory`` (not a dependency) keys on Python arguments, not on a model
 fingerprint computed once.
 """
+
 import hashlib
 import json
 import os
@@ -37,8 +38,9 @@ StateDict = Dict[str, torch.Tensor]
 _DTYPES = {'float16': np.float16, 'float32': np.float32}
 
 
-def state_dict_fingerprint(module_or_state: Union[nn.Module,
-                                                  StateDict]) -> str:
+def state_dict_fingerprint(
+    module_or_state: Union[nn.Module, StateDict],
+) -> str:
     """SHA-256 hex digest of every tensor (name, dtype, shape, bytes).
 
     Args:
@@ -49,8 +51,11 @@ def state_dict_fingerprint(module_or_state: Union[nn.Module,
         str: 64 hex digits; equal for equal weights, different as soon as one
         element, name, shape or dtype differs.
     """
-    state = (module_or_state.state_dict()
-             if isinstance(module_or_state, nn.Module) else module_or_state)
+    state = (
+        module_or_state.state_dict()
+        if isinstance(module_or_state, nn.Module)
+        else module_or_state
+    )
     digest = hashlib.sha256()
     for name in sorted(state):
         tensor = state[name].detach().cpu().contiguous()
@@ -62,8 +67,9 @@ def state_dict_fingerprint(module_or_state: Union[nn.Module,
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (np.ndarray, torch.Tensor)):
-        return np.asarray(value.cpu() if isinstance(value, torch.Tensor)
-                          else value).tolist()
+        return np.asarray(
+            value.cpu() if isinstance(value, torch.Tensor) else value
+        ).tolist()
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (list, tuple)):
@@ -83,8 +89,9 @@ def label_key(**fields: Any) -> str:
     Returns:
         str: 64 hex digits.
     """
-    text = json.dumps({k: _jsonable(v) for k, v in fields.items()},
-                      sort_keys=True)
+    text = json.dumps(
+        {k: _jsonable(v) for k, v in fields.items()}, sort_keys=True
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -113,8 +120,10 @@ class BanzhafLabelCache:
 
     def __init__(self, root: str, dtype: str = 'float32') -> None:
         if dtype not in _DTYPES:
-            raise ValueError(f'BanzhafLabelCache: dtype must be one of '
-                             f'{sorted(_DTYPES)}, got {dtype!r}')
+            raise ValueError(
+                f'BanzhafLabelCache: dtype must be one of '
+                f'{sorted(_DTYPES)}, got {dtype!r}'
+            )
         self.root = root
         self.dtype = _DTYPES[dtype]
         self.hits = self.misses = 0
@@ -123,8 +132,10 @@ class BanzhafLabelCache:
     def path(self, key: str) -> str:
         """File of ``key``."""
         if len(key) < 3 or not all(c in '0123456789abcdef' for c in key):
-            raise ValueError(f'BanzhafLabelCache: key must be lower-case hex '
-                             f'(see label_key), got {key!r}')
+            raise ValueError(
+                f'BanzhafLabelCache: key must be lower-case hex '
+                f'(see label_key), got {key!r}'
+            )
         return osp.join(self.root, key[:2], f'{key}.npy')
 
     def get(self, key: str) -> Optional[np.ndarray]:
@@ -151,8 +162,9 @@ class BanzhafLabelCache:
             raise
         return stored
 
-    def get_or_compute(self, key: str,
-                       compute: Callable[[], np.ndarray]) -> np.ndarray:
+    def get_or_compute(
+        self, key: str, compute: Callable[[], np.ndarray]
+    ) -> np.ndarray:
         """The stored array, or ``compute()`` stored then returned."""
         cached = self.get(key)
         if cached is not None:

@@ -1,4 +1,5 @@
 """Distributed start-up that also works on CPU-only machines."""
+
 import os
 
 import torch
@@ -20,13 +21,16 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     if launcher == 'none' or torch.cuda.is_available():
         return
     if launcher != 'pytorch':
-        raise RuntimeError(f"launcher '{launcher}' needs GPUs; on CPU use "
-                           "tools/dist_train.sh (torchrun, launcher pytorch)")
+        raise RuntimeError(
+            f"launcher '{launcher}' needs GPUs; on CPU use "
+            'tools/dist_train.sh (torchrun, launcher pytorch)'
+        )
     if not dist.is_initialized():
         dist.init_process_group(
             backend='gloo',
             rank=int(os.environ['RANK']),
-            world_size=int(os.environ['WORLD_SIZE']))
+            world_size=int(os.environ['WORLD_SIZE']),
+        )
     wrapper = cfg.get('model_wrapper_cfg') or {}
     wrapper.setdefault('type', 'MMDistributedDataParallel')
     wrapper['device_ids'] = None

@@ -1,4 +1,5 @@
 """Plotting helpers (matplotlib, Agg backend)."""
+
 from .banzhaf_maps import LevelMap, plot_banzhaf_maps
 from .retrieval_examples import plot_retrieval_examples
 

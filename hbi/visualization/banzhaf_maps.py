@@ -6,6 +6,7 @@ level's Monte-Carlo Banzhaf Interaction next to the estimator's prediction.
 Plain matplotlib (Agg, no display needed); mmengine's visualiser draws on
 single images and has no labelled-heatmap grid.
 """
+
 from typing import NamedTuple, Optional, Sequence
 
 import matplotlib
@@ -19,49 +20,75 @@ from matplotlib.figure import Figure  # noqa: E402
 
 class LevelMap(NamedTuple):
     """One level's map: ``matrix`` (rows x cols) with its tick labels."""
+
     name: str
     matrix: np.ndarray
     row_labels: Sequence[str]
     col_labels: Sequence[str]
 
 
-def _heatmap(ax: Axes, matrix: np.ndarray, rows: Sequence[str],
-             cols: Sequence[str], title: str, cmap: str = 'viridis',
-             symmetric: bool = False, bound: Optional[float] = None) -> None:
+def _heatmap(
+    ax: Axes,
+    matrix: np.ndarray,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    title: str,
+    cmap: str = 'viridis',
+    symmetric: bool = False,
+    bound: Optional[float] = None,
+) -> None:
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape != (len(rows), len(cols)):
-        raise ValueError(f'plot_banzhaf_maps: map {title!r} has shape '
-                         f'{matrix.shape}, labels give '
-                         f'({len(rows)}, {len(cols)})')
+        raise ValueError(
+            f'plot_banzhaf_maps: map {title!r} has shape '
+            f'{matrix.shape}, labels give '
+            f'({len(rows)}, {len(cols)})'
+        )
     # Banzhaf maps are signed: centre the diverging colormap on 0.
     if symmetric and bound is None:
         bound = float(np.abs(matrix).max())
     bound = max(bound, 1e-12) if symmetric else None
-    image = ax.imshow(matrix, cmap=cmap, aspect='auto',
-                      interpolation='nearest',
-                      vmin=-bound if symmetric else None, vmax=bound)
+    image = ax.imshow(
+        matrix,
+        cmap=cmap,
+        aspect='auto',
+        interpolation='nearest',
+        vmin=-bound if symmetric else None,
+        vmax=bound,
+    )
     ax.set_yticks(range(len(rows)), rows, fontsize=6)
     ax.set_xticks(range(len(cols)), cols, fontsize=6)
-    ax.set_title(f'{title}\n[{matrix.min():.3g}, {matrix.max():.3g}]',
-                 fontsize=8)
+    ax.set_title(
+        f'{title}\n[{matrix.min():.3g}, {matrix.max():.3g}]', fontsize=8
+    )
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
 
 
 def _note(ax: Axes, title: str, text: str) -> None:
     ax.set_axis_off()
     ax.set_title(title, fontsize=8)
-    ax.text(0.5, 0.5, text, ha='center', va='center', wrap=True, fontsize=8,
-            transform=ax.transAxes)
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        ha='center',
+        va='center',
+        wrap=True,
+        fontsize=8,
+        transform=ax.transAxes,
+    )
 
 
-def plot_banzhaf_maps(frames: np.ndarray,
-                      level_maps: Sequence[LevelMap],
-                      words: Sequence[str],
-                      monte_carlo: Optional[np.ndarray] = None,
-                      estimate: Optional[np.ndarray] = None,
-                      caption: str = '',
-                      missing_estimator: str = 'no estimator in this model',
-                      dpi: int = 100) -> Figure:
+def plot_banzhaf_maps(
+    frames: np.ndarray,
+    level_maps: Sequence[LevelMap],
+    words: Sequence[str],
+    monte_carlo: Optional[np.ndarray] = None,
+    estimate: Optional[np.ndarray] = None,
+    caption: str = '',
+    missing_estimator: str = 'no estimator in this model',
+    dpi: int = 100,
+) -> Figure:
     """Frames on top, one map per level, then Monte-Carlo vs estimator.
 
     Args:
@@ -85,8 +112,10 @@ def plot_banzhaf_maps(frames: np.ndarray,
     """
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
-        raise ValueError('plot_banzhaf_maps: frames must be (T, H, W, 3) with '
-                         f'T >= 1, got {frames.shape}')
+        raise ValueError(
+            'plot_banzhaf_maps: frames must be (T, H, W, 3) with '
+            f'T >= 1, got {frames.shape}'
+        )
     if not level_maps:
         raise ValueError('plot_banzhaf_maps: level_maps is empty')
     num = len(frames)
@@ -94,32 +123,62 @@ def plot_banzhaf_maps(frames: np.ndarray,
     width = max(2.2 * num * 0.6, 4.2 * max(len(level_maps), 2))
     fig = plt.figure(figsize=(width, 9.5), dpi=dpi)
     outer = fig.add_gridspec(3, 1, height_ratios=[1, 2.2, 2.2], hspace=0.45)
-    for i, ax in enumerate(outer[0].subgridspec(1, num).subplots(
-            squeeze=False)[0]):
+    for i, ax in enumerate(
+        outer[0].subgridspec(1, num).subplots(squeeze=False)[0]
+    ):
         ax.imshow(frames[i])
         ax.set_axis_off()
         ax.set_title(frame_labels[i], fontsize=7)
-    level_axes = outer[1].subgridspec(1, len(level_maps),
-                                      wspace=0.6).subplots(squeeze=False)[0]
+    level_axes = (
+        outer[1]
+        .subgridspec(1, len(level_maps), wspace=0.6)
+        .subplots(squeeze=False)[0]
+    )
     for ax, level in zip(level_axes, level_maps):
-        _heatmap(ax, level.matrix, level.row_labels, level.col_labels,
-                 f'{level.name}: token-frame interaction')
+        _heatmap(
+            ax,
+            level.matrix,
+            level.row_labels,
+            level.col_labels,
+            f'{level.name}: token-frame interaction',
+        )
     mc_ax, est_ax = outer[2].subgridspec(1, 2, wspace=0.5).subplots()
-    cols = frame_labels[:len(frames)]
+    cols = frame_labels[: len(frames)]
     # Monte-Carlo and estimator maps share one colour scale.
-    shared = max([float(np.abs(np.asarray(m)).max())
-                  for m in (monte_carlo, estimate) if m is not None] or [0.0])
+    shared = max(
+        [
+            float(np.abs(np.asarray(m)).max())
+            for m in (monte_carlo, estimate)
+            if m is not None
+        ]
+        or [0.0]
+    )
     if monte_carlo is None:
         _note(mc_ax, 'entity: Monte-Carlo Banzhaf', 'not computed')
     else:
-        _heatmap(mc_ax, monte_carlo, words, cols,
-                 'entity: Monte-Carlo Banzhaf Interaction', cmap='coolwarm',
-                 symmetric=True, bound=shared)
+        _heatmap(
+            mc_ax,
+            monte_carlo,
+            words,
+            cols,
+            'entity: Monte-Carlo Banzhaf Interaction',
+            cmap='coolwarm',
+            symmetric=True,
+            bound=shared,
+        )
     if estimate is None:
         _note(est_ax, 'entity: estimator', missing_estimator)
     else:
-        _heatmap(est_ax, estimate, words, cols, 'entity: estimator',
-                 cmap='coolwarm', symmetric=True, bound=shared)
+        _heatmap(
+            est_ax,
+            estimate,
+            words,
+            cols,
+            'entity: estimator',
+            cmap='coolwarm',
+            symmetric=True,
+            bound=shared,
+        )
     if caption:
         fig.suptitle(caption, fontsize=10)
     return fig

@@ -1,4 +1,5 @@
 """Retrieval examples as images: a caption and its top-k videos."""
+
 import os
 import os.path as osp
 from typing import List, Sequence
@@ -18,11 +19,16 @@ def middle_frame(path: str) -> np.ndarray:
     return reader.get_frames([reader.num_frames // 2])[0]
 
 
-def plot_retrieval_examples(sim: np.ndarray, text_to_video: np.ndarray,
-                            captions: Sequence[str],
-                            video_paths: Sequence[str], out_dir: str,
-                            num_queries: int = 8, k: int = 5,
-                            seed: int = 0) -> List[str]:
+def plot_retrieval_examples(
+    sim: np.ndarray,
+    text_to_video: np.ndarray,
+    captions: Sequence[str],
+    video_paths: Sequence[str],
+    out_dir: str,
+    num_queries: int = 8,
+    k: int = 5,
+    seed: int = 0,
+) -> List[str]:
     """Write one PNG per sampled caption: the caption, then its top-``k``
     videos (middle frames) with their scores; the ground truth is framed in
     green, other videos in grey.
@@ -41,9 +47,11 @@ def plot_retrieval_examples(sim: np.ndarray, text_to_video: np.ndarray,
     """
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(seed)
-    queries = np.sort(rng.choice(len(captions), min(num_queries,
-                                                    len(captions)),
-                                 replace=False))
+    queries = np.sort(
+        rng.choice(
+            len(captions), min(num_queries, len(captions)), replace=False
+        )
+    )
     files = []
     for q in queries:
         top = np.argsort(-sim[q], kind='stable')[:k]
@@ -58,10 +66,12 @@ def plot_retrieval_examples(sim: np.ndarray, text_to_video: np.ndarray,
                 spine.set_linewidth(4 if hit else 1)
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(f'{osp.basename(video_paths[v])}\n{sim[q, v]:.3f}',
-                         fontsize=8)
-        fig.suptitle(f'"{captions[q]}"  (ground truth at rank {rank})',
-                     fontsize=9)
+            ax.set_title(
+                f'{osp.basename(video_paths[v])}\n{sim[q, v]:.3f}', fontsize=8
+            )
+        fig.suptitle(
+            f'"{captions[q]}"  (ground truth at rank {rank})', fontsize=9
+        )
         fig.tight_layout()
         path = osp.join(out_dir, f'query_{q:05d}.png')
         fig.savefig(path, dpi=80)

@@ -1,4 +1,5 @@
 """Helpers of the search API tests."""
+
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -18,8 +19,9 @@ def split_of(cfg: Config):
     init_default_scope('hbi')
     data = DATASETS.build(cfg.test_dataloader.dataset)
     videos = data.videos
-    return ([v['video_path'] for v in videos], [v['video_id'] for v in videos],
-            [t['caption'] for t in data.texts],
-            [t['video_index'] for t in data.texts])
-
-
+    return (
+        [v['video_path'] for v in videos],
+        [v['video_id'] for v in videos],
+        [t['caption'] for t in data.texts],
+        [t['video_index'] for t in data.texts],
+    )

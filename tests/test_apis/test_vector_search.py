@@ -1,4 +1,5 @@
 """InnerProductSearch: exact top-k with torch, the same with faiss."""
+
 import importlib.util
 
 import numpy as np
@@ -9,8 +10,10 @@ from hbi.apis import InnerProductSearch
 
 def _data():
     rng = np.random.default_rng(0)
-    return (rng.standard_normal((50, 8)).astype(np.float32),
-            rng.standard_normal((6, 8)).astype(np.float32))
+    return (
+        rng.standard_normal((50, 8)).astype(np.float32),
+        rng.standard_normal((6, 8)).astype(np.float32),
+    )
 
 
 def test_torch_backend_is_exact_top_k():
@@ -19,8 +22,9 @@ def test_torch_backend_is_exact_top_k():
     scores, idx = search.search(queries, 5)
     full = queries @ gallery.T
     assert idx.tolist() == np.argsort(-full, axis=1)[:, :5].tolist()
-    np.testing.assert_allclose(scores, np.take_along_axis(full, idx, 1),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        scores, np.take_along_axis(full, idx, 1), rtol=1e-5
+    )
     assert search.search(queries, 500)[1].shape == (6, 50)  # capped
 
 
@@ -35,8 +39,9 @@ def test_bad_input():
         search.search(queries, 0)
 
 
-@pytest.mark.skipif(importlib.util.find_spec('faiss') is not None,
-                    reason='faiss is installed')
+@pytest.mark.skipif(
+    importlib.util.find_spec('faiss') is not None, reason='faiss is installed'
+)
 def test_faiss_missing_is_reported():
     gallery, _ = _data()
     with pytest.raises(ImportError, match='pip install faiss-cpu'):
@@ -44,8 +49,10 @@ def test_faiss_missing_is_reported():
     assert InnerProductSearch(gallery).backend == 'torch'
 
 
-@pytest.mark.skipif(importlib.util.find_spec('faiss') is None,
-                    reason='faiss (optional) is not installed')
+@pytest.mark.skipif(
+    importlib.util.find_spec('faiss') is None,
+    reason='faiss (optional) is not installed',
+)
 def test_faiss_matches_torch():
     gallery, queries = _data()
     fa = InnerProductSearch(gallery, backend='faiss')

@@ -1,4 +1,5 @@
 """VideoSearchIndex: resumable indexing and two-stage vs exhaustive search."""
+
 import numpy as np
 import pytest
 import torch
@@ -10,9 +11,15 @@ from tests.test_apis.search_helpers import build_model, split_of
 def _index(cfg, folder, seed=0, **kwargs):
     data = cfg.test_dataloader.dataset
     return VideoSearchIndex(
-        build_model(cfg, seed), str(folder), data.video_pipeline,
-        data.text_pipeline, data.get('pack'), batch_size=3,
-        first_stage='torch', **kwargs)
+        build_model(cfg, seed),
+        str(folder),
+        data.video_pipeline,
+        data.text_pipeline,
+        data.get('pack'),
+        batch_size=3,
+        first_stage='torch',
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize('head', ['hbi', 'meanp'])
@@ -30,18 +37,21 @@ def test_full_depth_two_stage_equals_exhaustive(configs, tmp_path, head):
     with torch.no_grad():
         full = index.model.similarity(text, index.store.features())['fused']
     np.testing.assert_allclose(
-        ex_scores, np.sort(full.numpy(), axis=1)[:, ::-1], rtol=0, atol=1e-5)
+        ex_scores, np.sort(full.numpy(), axis=1)[:, ::-1], rtol=0, atol=1e-5
+    )
     assert (np.diff(ex_scores, axis=1) <= 0).all()
     for depth in (n, n + 5):
         idx, scores = index.search_two_stage(text, n, depth)
         assert np.array_equal(idx, ex_idx) and np.array_equal(
-            scores, ex_scores)
+            scores, ex_scores
+        )
     # shallower: every returned score is the exact fused score of its video
     idx, scores = index.search_two_stage(text, 3, 4)
     assert idx.shape == (len(captions), 3)
     for q in range(len(captions)):
-        np.testing.assert_allclose(scores[q], full[q, idx[q]].numpy(),
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            scores[q], full[q, idx[q]].numpy(), atol=1e-5
+        )
     rows = compare_two_stage(index, text, [1, n], ks=(1, 5), gt=np.asarray(gt))
     assert [r['depth'] for r in rows] == ['1', str(n), 'exhaustive']
     assert rows[1]['vs-exh@1'] == rows[1]['vs-exh@5'] == 100.0
@@ -56,8 +66,7 @@ class _Stop(Exception):
     pass
 
 
-def test_interrupted_indexing_resumes_without_recomputing(
-        configs, tmp_path):
+def test_interrupted_indexing_resumes_without_recomputing(configs, tmp_path):
     cfg = configs['hbi']
     paths, ids, captions, _ = split_of(cfg)
     straight = _index(cfg, tmp_path / 'straight')
@@ -98,8 +107,9 @@ def test_interrupted_indexing_resumes_without_recomputing(
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
-    assert torch.equal(straight.store.first_stage(),
-                       resumed.store.first_stage())
+    assert torch.equal(
+        straight.store.first_stage(), resumed.store.first_stage()
+    )
     text = straight.encode_queries(captions[::5])
     for depth in (3, 10):
         x = straight.search_two_stage(text, 5, depth)

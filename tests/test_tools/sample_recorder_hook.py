@@ -1,4 +1,5 @@
 """A test-only hook: records which videos each rank trained on."""
+
 import json
 import os.path as osp
 
@@ -10,16 +11,18 @@ from hbi.registry import HOOKS
 
 @HOOKS.register_module()
 class SampleRecorderHook(Hook):
-
     def __init__(self):
         self.seen = []
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
-                         outputs=None):
-        self.seen += [[runner.epoch, s.video_id]
-                      for s in data_batch['data_samples']]
+    def after_train_iter(
+        self, runner, batch_idx, data_batch=None, outputs=None
+    ):
+        self.seen += [
+            [runner.epoch, s.video_id] for s in data_batch['data_samples']
+        ]
 
     def after_run(self, runner):
-        with open(osp.join(runner.work_dir, f'seen_rank{get_rank()}.json'),
-                  'w') as f:
+        with open(
+            osp.join(runner.work_dir, f'seen_rank{get_rank()}.json'), 'w'
+        ) as f:
             json.dump(self.seen, f)

@@ -1,4 +1,5 @@
 """tools/train.py and tools/test.py end to end on a small synthetic world."""
+
 import json
 from pathlib import Path
 
@@ -34,8 +35,15 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, small_world):
     cfg = write_fast_config(tmp_path / 'cfg.py', small_world)
     straight, parted = tmp_path / 'straight', tmp_path / 'parted'
     train_tool.main([str(cfg), '--work-dir', str(straight)])
-    train_tool.main([str(cfg), '--work-dir', str(parted), '--cfg-options',
-                     'train_cfg.max_epochs=1'])
+    train_tool.main(
+        [
+            str(cfg),
+            '--work-dir',
+            str(parted),
+            '--cfg-options',
+            'train_cfg.max_epochs=1',
+        ]
+    )
     assert not (parted / 'epoch_2.pth').exists()
     train_tool.main([str(cfg), '--work-dir', str(parted), '--resume'])
     a, b = _weights(straight / 'epoch_2.pth'), _weights(parted / 'epoch_2.pth')
@@ -53,16 +61,33 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, small_world):
 def test_test_tool_evaluates_and_dumps(tmp_path, small_world):
     cfg = write_fast_config(tmp_path / 'cfg.py', small_world, max_epochs=1)
     work = tmp_path / 'work'
-    train_tool.main([str(cfg), '--work-dir', str(work), '--cfg-options',
-                     'train_cfg.max_epochs=1'])
+    train_tool.main(
+        [
+            str(cfg),
+            '--work-dir',
+            str(work),
+            '--cfg-options',
+            'train_cfg.max_epochs=1',
+        ]
+    )
     dump = tmp_path / 'sim.npz'
     shows = tmp_path / 'show'
-    metrics = test_tool.main([str(cfg), str(work / 'epoch_1.pth'),
-                              '--work-dir', str(work), '--dump', str(dump),
-                              '--show-dir', str(shows)])
+    metrics = test_tool.main(
+        [
+            str(cfg),
+            str(work / 'epoch_1.pth'),
+            '--work-dir',
+            str(work),
+            '--dump',
+            str(dump),
+            '--show-dir',
+            str(shows),
+        ]
+    )
     pngs = sorted(shows.glob('query_*.png'))
     assert len(pngs) == 8
     from PIL import Image
+
     image = np.asarray(Image.open(pngs[0]).convert('L'), dtype=float)
     assert image.shape[1] > 400 and image.std() > 10  # drawn, not blank
     assert {'t2v/R@1', 'v2t/R@1', 't2v/MdR'} <= set(metrics)
@@ -70,7 +95,8 @@ def test_test_tool_evaluates_and_dumps(tmp_path, small_world):
     # 8 test videos with 5 captions each
     assert data['similarity'].shape == (40, 8)
     assert data['text_to_video'].tolist() == sorted(
-        data['text_to_video'].tolist())
+        data['text_to_video'].tolist()
+    )
 
 
 def test_unknown_cfg_option_is_an_error(tmp_path, small_world):
@@ -81,13 +107,13 @@ def test_unknown_cfg_option_is_an_error(tmp_path, small_world):
 
 def test_missing_data_root_says_how_to_generate(tmp_path):
     cfg = write_fast_config(tmp_path / 'cfg.py', tmp_path / 'nowhere')
-    with pytest.raises(FileNotFoundError,
-                       match='generate_synthetic_world.py'):
+    with pytest.raises(FileNotFoundError, match='generate_synthetic_world.py'):
         train_tool.main([str(cfg), '--work-dir', str(tmp_path / 'w')])
 
 
 def test_malformed_annotation_names_file_and_line(tmp_path, small_world):
     import shutil
+
     root = tmp_path / 'world'
     shutil.copytree(small_world / 'annotations', root / 'annotations')
     (root / 'videos').symlink_to(small_world / 'videos')

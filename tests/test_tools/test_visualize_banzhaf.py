@@ -1,4 +1,5 @@
 """tools/analysis/visualize_banzhaf.py on a tiny HBI model and world."""
+
 import numpy as np
 import pytest
 import torch
@@ -8,40 +9,54 @@ from mmengine.registry import init_default_scope
 from hbi.models.layers import BanzhafEstimator
 from hbi.registry import MODELS
 from hbi.utils import load_config
-from tests.test_tools.fast_config import BASE_CONFIG, load_generator, \
-    load_tool
+from tests.test_tools.fast_config import BASE_CONFIG, load_generator, load_tool
 
 init_default_scope('hbi')
 tool = load_tool('analysis/visualize_banzhaf')
 
-ARCH = ("dict(_delete_=True, base='tiny', embed_dim=32, "
-        'vision=dict(width=32, layers=1, heads=2), '
-        'text=dict(width=32, layers=1, heads=2))')
+ARCH = (
+    "dict(_delete_=True, base='tiny', embed_dim=32, "
+    'vision=dict(width=32, layers=1, heads=2), '
+    'text=dict(width=32, layers=1, heads=2))'
+)
 
 
 def _hbi_config(path, world, teacher):
     teacher_line = repr(str(teacher)) if teacher else 'None'
-    path.write_text('\n'.join([
-        f'_base_ = [{str(BASE_CONFIG)!r}]',
-        f'arch = {ARCH}',
-        'model = dict(text_encoder=dict(arch=arch), '
-        'video_encoder=dict(arch=arch), '
-        "temporal=dict(_delete_=True, type='TemporalTransformer', width=32, "
-        'num_layers=1, num_heads=2), '
-        "head=dict(_delete_=True, type='HierarchicalBanzhafHead', "
-        f'embed_dim=32, num_heads=2, teacher_checkpoint={teacher_line}))',
-        f'data_root = {str(world)!r}',
-        'test_dataloader = dict(dataset=dict(data_root=data_root))',
-    ]) + '\n')
+    path.write_text(
+        '\n'.join(
+            [
+                f'_base_ = [{str(BASE_CONFIG)!r}]',
+                f'arch = {ARCH}',
+                'model = dict(text_encoder=dict(arch=arch), '
+                'video_encoder=dict(arch=arch), '
+                "temporal=dict(_delete_=True, type='TemporalTransformer', "
+                'width=32, '
+                'num_layers=1, num_heads=2), '
+                "head=dict(_delete_=True, type='HierarchicalBanzhafHead', "
+                'embed_dim=32, num_heads=2, '
+                f'teacher_checkpoint={teacher_line}))',
+                f'data_root = {str(world)!r}',
+                'test_dataloader = dict(dataset=dict(data_root=data_root))',
+            ]
+        )
+        + '\n'
+    )
     return path
 
 
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     out = tmp_path_factory.mktemp('viz_world') / 'synthetic'
-    load_generator().generate_world(str(out), num_train=2, num_val=1,
-                                    num_test=1, seed=2, workers=1,
-                                    progress=False)
+    load_generator().generate_world(
+        str(out),
+        num_train=2,
+        num_val=1,
+        num_test=1,
+        seed=2,
+        workers=1,
+        progress=False,
+    )
     return out
 
 
@@ -51,9 +66,13 @@ def test_writes_the_maps_png(world, tmp_path, with_teacher):
     if with_teacher:
         torch.manual_seed(1)
         teacher = tmp_path / 'teacher.pth'
-        torch.save({f'banzhafteacher.{k}': v
-                    for k, v in BanzhafEstimator(64).state_dict().items()},
-                   teacher)
+        torch.save(
+            {
+                f'banzhafteacher.{k}': v
+                for k, v in BanzhafEstimator(64).state_dict().items()
+            },
+            teacher,
+        )
     cfg_path = _hbi_config(tmp_path / 'hbi.py', world, teacher)
     cfg = load_config(str(cfg_path))
     torch.manual_seed(0)
@@ -62,9 +81,20 @@ def test_writes_the_maps_png(world, tmp_path, with_teacher):
     torch.save({'state_dict': model.state_dict()}, ckpt)
     video = world / 'videos' / 'video0.mp4'
     out = tmp_path / 'maps.png'
-    fig, path = tool.main([str(cfg_path), str(ckpt), '--video', str(video),
-                           '--text', 'a red circle moves left',
-                           '--out', str(out), '--num-samples', '20'])
+    fig, path = tool.main(
+        [
+            str(cfg_path),
+            str(ckpt),
+            '--video',
+            str(video),
+            '--text',
+            'a red circle moves left',
+            '--out',
+            str(out),
+            '--num-samples',
+            '20',
+        ]
+    )
     assert path == str(out) and out.is_file()
     _, frames = tool.load_pair(cfg, str(video), 'a red circle')
     num_frames = len(frames)
@@ -82,8 +112,11 @@ def test_writes_the_maps_png(world, tmp_path, with_teacher):
     assert image.shape[:2] == (round(height), round(width))
     assert float(np.var(image[..., :3])) > 1e-3  # not blank
     # entity rows are the decoded words, start and end tokens included
-    entity = next(ax for ax in fig.axes
-                  if ax.get_title().startswith('entity: token-frame'))
+    entity = next(
+        ax
+        for ax in fig.axes
+        if ax.get_title().startswith('entity: token-frame')
+    )
     labels = [t.get_text() for t in entity.get_yticklabels()]
     assert labels[0] == '<sot>' and labels[-1] == '<eot>'
     assert 'circle' in labels

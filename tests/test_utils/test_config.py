@@ -6,16 +6,23 @@ from hbi.utils import UnknownConfigKeyError, load_config
 @pytest.fixture
 def cfg_file(tmp_path):
     path = tmp_path / 'cfg.py'
-    path.write_text("model = dict(type='M', head=dict(rate=(1, 0, 0)))\n"
-                    "train_cfg = dict(max_epochs=5)\n"
-                    "pipeline = [dict(type='A'), dict(type='B')]\n")
+    path.write_text(
+        "model = dict(type='M', head=dict(rate=(1, 0, 0)))\n"
+        'train_cfg = dict(max_epochs=5)\n'
+        "pipeline = [dict(type='A'), dict(type='B')]\n"
+    )
     return str(path)
 
 
 def test_known_keys_are_merged(cfg_file):
-    cfg = load_config(cfg_file, {'train_cfg.max_epochs': 2,
-                                 'model.head.rate': (0, 1, 0),
-                                 'pipeline.1.type': 'C'})
+    cfg = load_config(
+        cfg_file,
+        {
+            'train_cfg.max_epochs': 2,
+            'model.head.rate': (0, 1, 0),
+            'pipeline.1.type': 'C',
+        },
+    )
     assert cfg.train_cfg.max_epochs == 2
     assert tuple(cfg.model.head.rate) == (0, 1, 0)
     assert cfg.pipeline[1].type == 'C'
@@ -40,11 +47,15 @@ def test_list_index_out_of_range(cfg_file):
 
 def test_constructor_argument_of_typed_dict_is_allowed(tmp_path):
     path = tmp_path / 'cfg.py'
-    path.write_text("default_scope = 'hbi'\n"
-                    "test_cfg = dict(type='RetrievalTestLoop')\n"
-                    "test_evaluator = dict(type='RetrievalMetric')\n")
-    cfg = load_config(str(path), {'test_cfg.block_size': 64,
-                                  'test_evaluator.rescorers': ['dsl']})
+    path.write_text(
+        "default_scope = 'hbi'\n"
+        "test_cfg = dict(type='RetrievalTestLoop')\n"
+        "test_evaluator = dict(type='RetrievalMetric')\n"
+    )
+    cfg = load_config(
+        str(path),
+        {'test_cfg.block_size': 64, 'test_evaluator.rescorers': ['dsl']},
+    )
     assert cfg.test_cfg.block_size == 64
     assert cfg.test_evaluator.rescorers == ['dsl']
     with pytest.raises(UnknownConfigKeyError, match='block_sise'):

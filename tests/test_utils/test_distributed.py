@@ -1,4 +1,5 @@
 """all_gather_with_grad on two real gloo processes."""
+
 import os
 import socket
 
@@ -6,8 +7,11 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from hbi.utils.distributed import (all_gather_with_grad, concat_tensors,
-                                   map_tensors)
+from hbi.utils.distributed import (
+    all_gather_with_grad,
+    concat_tensors,
+    map_tensors,
+)
 
 
 def _free_port():
@@ -21,7 +25,7 @@ def _worker(rank, port, out):
     dist.init_process_group('gloo', rank=rank, world_size=2)
     # rank 0 holds 3 items, rank 1 holds 2: uneven sizes are allowed.
     n = 3 if rank == 0 else 2
-    x = (torch.arange(n * 2, dtype=torch.float32).view(n, 2) + 10 * rank)
+    x = torch.arange(n * 2, dtype=torch.float32).view(n, 2) + 10 * rank
     x.requires_grad_(True)
     mask = torch.ones(n, dtype=torch.long) * (rank + 1)
     g = all_gather_with_grad(dict(x=x, mask=mask))
@@ -53,4 +57,4 @@ def test_single_process_is_identity_and_helpers():
     doubled = map_tensors(lambda x: x * 2, t)
     assert doubled['a'].sum() == 12 and doubled['b'][1] is None
     cat = concat_tensors([t, t])
-    assert cat['a'].shape == (4, 3) and cat['b'][0].shape == (4, )
+    assert cat['a'].shape == (4, 3) and cat['b'][0].shape == (4,)

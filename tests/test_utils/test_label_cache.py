@@ -1,11 +1,16 @@
 """BanzhafLabelCache: keys, hits, misses, rounding and fingerprints."""
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from hbi.utils.label_cache import (BanzhafLabelCache, label_key,
-                                   seed_from_key, state_dict_fingerprint)
+from hbi.utils.label_cache import (
+    BanzhafLabelCache,
+    label_key,
+    seed_from_key,
+    state_dict_fingerprint,
+)
 
 
 def test_hit_returns_stored_labels_and_miss_computes(tmp_path):
@@ -21,8 +26,9 @@ def test_hit_returns_stored_labels_and_miss_computes(tmp_path):
     second = cache.get_or_compute(key, compute)
     assert len(calls) == 1 and (cache.hits, cache.misses) == (1, 1)
     assert first.dtype == np.float32 and np.array_equal(first, second)
-    np.testing.assert_allclose(first, np.arange(6).reshape(2, 3) / 7,
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        first, np.arange(6).reshape(2, 3) / 7, rtol=1e-6
+    )
     # sharded by the key's first two hex digits; no temporary file left
     path = tmp_path / 'c' / key[:2] / f'{key}.npy'
     assert path.is_file()
@@ -43,19 +49,31 @@ def test_float16_storage_returns_rounded_labels_on_miss_and_hit(tmp_path):
 
 
 def test_keys_differ_by_every_field_and_ignore_order():
-    base = dict(video_id='v', text_index=0, caption='a dog',
-                frame_inds=np.arange(4), model='m', num_samples=100,
-                scale=1000.0, seed=0)
+    base = dict(
+        video_id='v',
+        text_index=0,
+        caption='a dog',
+        frame_inds=np.arange(4),
+        model='m',
+        num_samples=100,
+        scale=1000.0,
+        seed=0,
+    )
     key = label_key(**base)
     assert key == label_key(**dict(reversed(list(base.items()))))
-    for name, other in [('video_id', 'w'), ('text_index', 1),
-                        ('caption', 'a cat'), ('frame_inds', np.arange(1, 5)),
-                        ('model', 'n'), ('num_samples', 10),
-                        ('scale', 1.0), ('seed', 1)]:
+    for name, other in [
+        ('video_id', 'w'),
+        ('text_index', 1),
+        ('caption', 'a cat'),
+        ('frame_inds', np.arange(1, 5)),
+        ('model', 'n'),
+        ('num_samples', 10),
+        ('scale', 1.0),
+        ('seed', 1),
+    ]:
         assert label_key(**dict(base, **{name: other})) != key, name
     assert seed_from_key(key) == seed_from_key(key) >= 0
-    assert seed_from_key(key) != seed_from_key(label_key(**dict(base,
-                                                                 seed=1)))
+    assert seed_from_key(key) != seed_from_key(label_key(**dict(base, seed=1)))
 
 
 def test_fingerprint_changes_with_the_weights():

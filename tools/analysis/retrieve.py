@@ -14,18 +14,23 @@
 The first stage uses faiss when installed (``pip install faiss-cpu``), an
 exact torch matmul otherwise; the log says which.
 """
+
 import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+)
 
 import numpy as np  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 
-from hbi.apis import (VideoSearchIndex, compare_two_stage,  # noqa: E402
-                      format_two_stage_table)
+from hbi.apis import (
+    VideoSearchIndex,
+    compare_two_stage,  # noqa: E402
+    format_two_stage_table,
+)
 from hbi.registry import DATASETS  # noqa: E402
 from hbi.utils import load_config  # noqa: E402
 
@@ -38,19 +43,42 @@ def parse_args(argv=None):
     parser.add_argument('index_dir')
     parser.add_argument('--videos', help='index: folder of videos')
     parser.add_argument('--ext', default='.mp4', help='index: file extension')
-    parser.add_argument('--split', choices=['test'],
-                        help="index: the config's test-split videos")
-    parser.add_argument('-q', '--query', action='append', default=[],
-                        help='search: a text query (repeatable)')
+    parser.add_argument(
+        '--split',
+        choices=['test'],
+        help="index: the config's test-split videos",
+    )
+    parser.add_argument(
+        '-q',
+        '--query',
+        action='append',
+        default=[],
+        help='search: a text query (repeatable)',
+    )
     parser.add_argument('--k', type=int, default=10, help='search: results')
-    parser.add_argument('--depth', type=int, default=100,
-                        help='search: re-rank depth (0 = exhaustive)')
-    parser.add_argument('--depths', type=int, nargs='+', default=[1, 2, 4, 8],
-                        help='recall: re-rank depths')
-    parser.add_argument('--ks', type=int, nargs='+', default=[1, 5, 10],
-                        help='recall: cut-offs')
-    parser.add_argument('--first-stage', default='auto',
-                        choices=['auto', 'faiss', 'torch'])
+    parser.add_argument(
+        '--depth',
+        type=int,
+        default=100,
+        help='search: re-rank depth (0 = exhaustive)',
+    )
+    parser.add_argument(
+        '--depths',
+        type=int,
+        nargs='+',
+        default=[1, 2, 4, 8],
+        help='recall: re-rank depths',
+    )
+    parser.add_argument(
+        '--ks',
+        type=int,
+        nargs='+',
+        default=[1, 5, 10],
+        help='recall: cut-offs',
+    )
+    parser.add_argument(
+        '--first-stage', default='auto', choices=['auto', 'faiss', 'torch']
+    )
     parser.add_argument('--batch-size', type=int)
     parser.add_argument('--num-workers', type=int, default=0)
     parser.add_argument('--device', default='cpu')
@@ -69,8 +97,9 @@ def main(argv=None):
     kwargs = dict(first_stage=args.first_stage, num_workers=args.num_workers)
     if args.batch_size:
         kwargs['batch_size'] = args.batch_size
-    index = VideoSearchIndex.from_config(cfg, args.checkpoint, args.index_dir,
-                                         args.device, **kwargs)
+    index = VideoSearchIndex.from_config(
+        cfg, args.checkpoint, args.index_dir, args.device, **kwargs
+    )
     if args.command == 'index':
         if bool(args.videos) == bool(args.split):
             raise SystemExit('index: give either --videos DIR or --split test')
@@ -78,10 +107,14 @@ def main(argv=None):
             out = index.index_folder(args.videos, args.ext)
         else:
             videos = _test_dataset(cfg).videos
-            out = index.index_videos([v['video_path'] for v in videos],
-                                     [v['video_id'] for v in videos])
-        print(f'indexed {out["indexed"]} videos, {out["skipped"]} were '
-              f'already in {args.index_dir} ({len(index)} in all)')
+            out = index.index_videos(
+                [v['video_path'] for v in videos],
+                [v['video_id'] for v in videos],
+            )
+        print(
+            f'indexed {out["indexed"]} videos, {out["skipped"]} were '
+            f'already in {args.index_dir} ({len(index)} in all)'
+        )
         return out
     if args.command == 'search':
         if not args.query:
@@ -94,21 +127,28 @@ def main(argv=None):
         return hits
     dataset = _test_dataset(cfg)
     position = {v: i for i, v in enumerate(index.video_ids)}
-    missing = [v['video_id'] for v in dataset.videos
-               if v['video_id'] not in position]
+    missing = [
+        v['video_id'] for v in dataset.videos if v['video_id'] not in position
+    ]
     if missing:
-        raise SystemExit(f'recall: {len(missing)} test videos are not in the '
-                         f'index, e.g. {missing[:5]}; run `index ... --split '
-                         'test` first')
-    gt = np.asarray([
-        position[dataset.videos[t['video_index']]['video_id']]
-        for t in dataset.texts
-    ])
+        raise SystemExit(
+            f'recall: {len(missing)} test videos are not in the '
+            f'index, e.g. {missing[:5]}; run `index ... --split '
+            'test` first'
+        )
+    gt = np.asarray(
+        [
+            position[dataset.videos[t['video_index']]['video_id']]
+            for t in dataset.texts
+        ]
+    )
     text = index.encode_queries([t['caption'] for t in dataset.texts])
     rows = compare_two_stage(index, text, args.depths, args.ks, gt)
-    print(f'{len(gt)} test captions, gallery of {len(index)} videos; '
-          'vs-exh@k = % of the exhaustive top-k found by two-stage search '
-          f'(first stage: {index._search.backend if index._search else "-"})')
+    print(
+        f'{len(gt)} test captions, gallery of {len(index)} videos; '
+        'vs-exh@k = % of the exhaustive top-k found by two-stage search '
+        f'(first stage: {index._search.backend if index._search else "-"})'
+    )
     print(format_two_stage_table(rows))
     return rows
 

@@ -18,6 +18,7 @@ renamed when complete, so an existing output is complete and is skipped.
 Failures (corrupt inputs, ...) do not stop the others; they are listed at
 the end with their error and the exit code is 1.
 """
+
 import argparse
 import multiprocessing
 import os
@@ -29,8 +30,18 @@ from typing import Optional, Sequence
 
 from tqdm import tqdm
 
-VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.mpg',
-              '.mpeg', '.3gp', '.flv')
+VIDEO_EXTS = (
+    '.mp4',
+    '.avi',
+    '.mkv',
+    '.webm',
+    '.mov',
+    '.m4v',
+    '.mpg',
+    '.mpeg',
+    '.3gp',
+    '.flv',
+)
 
 
 def find_videos(src: str, exts: Sequence[str]) -> list[str]:
@@ -39,7 +50,8 @@ def find_videos(src: str, exts: Sequence[str]) -> list[str]:
     for root, _, files in os.walk(src):
         for name in files:
             if osp.splitext(name)[1].lower() in exts and not name.startswith(
-                    '.'):
+                '.'
+            ):
                 found.append(osp.relpath(osp.join(root, name), src))
     return sorted(found)
 
@@ -58,8 +70,9 @@ def temp_path(dst: str) -> str:
     return osp.join(folder, f'.{name}.tmp{osp.splitext(name)[1]}')
 
 
-def compress_video(src: str, dst: str, size: int, fps: float,
-                   crf: int = 23) -> int:
+def compress_video(
+    src: str, dst: str, size: int, fps: float, crf: int = 23
+) -> int:
     """Re-encode one video; returns the number of frames written.
 
     Output frame k (time k / fps) is the first decoded frame whose time is
@@ -70,6 +83,7 @@ def compress_video(src: str, dst: str, size: int, fps: float,
         av.FFmpegError: If decoding or encoding fails.
     """
     import av
+
     tmp = temp_path(dst)
     os.makedirs(osp.dirname(dst) or '.', exist_ok=True)
     rate = Fraction(fps).limit_denominator(1000)
@@ -87,15 +101,19 @@ def compress_video(src: str, dst: str, size: int, fps: float,
                     while written / rate <= t + 1e-6:
                         if stream is None:
                             width, height = output_size(
-                                frame.width, frame.height, size)
+                                frame.width, frame.height, size
+                            )
                             stream = out.add_stream('libx264', rate=rate)
                             stream.width, stream.height = width, height
                             stream.pix_fmt = 'yuv420p'
                             stream.options = {'crf': str(crf)}
                             stream.codec_context.thread_count = 1
-                        small = frame.reformat(width=width, height=height,
-                                               format='yuv420p',
-                                               interpolation='BICUBIC')
+                        small = frame.reformat(
+                            width=width,
+                            height=height,
+                            format='yuv420p',
+                            interpolation='BICUBIC',
+                        )
                         small.pts = written
                         small.time_base = 1 / rate
                         for packet in stream.encode(small):
@@ -120,10 +138,16 @@ def _job(args: tuple) -> tuple[str, Optional[str], int]:
         return rel, f'{type(e).__name__}: {e}', 0
 
 
-def compress_folder(src: str, dst: str, size: int = 224, fps: float = 3,
-                    workers: int = 1, crf: int = 23,
-                    exts: Sequence[str] = VIDEO_EXTS,
-                    progress: bool = True) -> dict:
+def compress_folder(
+    src: str,
+    dst: str,
+    size: int = 224,
+    fps: float = 3,
+    workers: int = 1,
+    crf: int = 23,
+    exts: Sequence[str] = VIDEO_EXTS,
+    progress: bool = True,
+) -> dict:
     """Re-encode every video of ``src`` into ``dst`` (see the module doc).
 
     Returns:
@@ -137,11 +161,18 @@ def compress_folder(src: str, dst: str, size: int = 224, fps: float = 3,
     start = time.time()
     videos = find_videos(src, tuple(e.lower() for e in exts))
     skipped = [r for r in videos if osp.isfile(osp.join(dst, r))]
-    todo = [(r, osp.join(src, r), osp.join(dst, r), size, fps, crf)
-            for r in videos if r not in set(skipped)]
+    todo = [
+        (r, osp.join(src, r), osp.join(dst, r), size, fps, crf)
+        for r in videos
+        if r not in set(skipped)
+    ]
     done, failed = [], {}
-    bar = tqdm(total=len(todo), disable=not progress, unit='video',
-               desc=f'compress ({len(skipped)} already done)')
+    bar = tqdm(
+        total=len(todo),
+        disable=not progress,
+        unit='video',
+        desc=f'compress ({len(skipped)} already done)',
+    )
     if workers > 1 and len(todo) > 1:
         with multiprocessing.get_context('spawn').Pool(workers) as pool:
             results = pool.imap_unordered(_job, todo)
@@ -154,24 +185,45 @@ def compress_folder(src: str, dst: str, size: int = 224, fps: float = 3,
             (failed.__setitem__(rel, error) if error else done.append(rel))
             bar.update()
     bar.close()
-    return dict(done=sorted(done), skipped=skipped, failed=dict(
-        sorted(failed.items())), seconds=time.time() - start)
+    return dict(
+        done=sorted(done),
+        skipped=skipped,
+        failed=dict(sorted(failed.items())),
+        seconds=time.time() - start,
+    )
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('src', help='folder of input videos (recursive)')
     parser.add_argument('dst', help='output folder (same relative paths)')
-    parser.add_argument('--size', type=int, default=224,
-                        help='shorter side in pixels (default 224)')
-    parser.add_argument('--fps', type=float, default=3,
-                        help='output frame rate (default 3)')
-    parser.add_argument('--workers', type=int, default=os.cpu_count() or 1,
-                        help='processes (default: all cores)')
-    parser.add_argument('--crf', type=int, default=23,
-                        help='x264 quality, lower is better (default 23)')
-    parser.add_argument('--exts', nargs='+', default=list(VIDEO_EXTS),
-                        help='video file extensions to convert')
+    parser.add_argument(
+        '--size',
+        type=int,
+        default=224,
+        help='shorter side in pixels (default 224)',
+    )
+    parser.add_argument(
+        '--fps', type=float, default=3, help='output frame rate (default 3)'
+    )
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=os.cpu_count() or 1,
+        help='processes (default: all cores)',
+    )
+    parser.add_argument(
+        '--crf',
+        type=int,
+        default=23,
+        help='x264 quality, lower is better (default 23)',
+    )
+    parser.add_argument(
+        '--exts',
+        nargs='+',
+        default=list(VIDEO_EXTS),
+        help='video file extensions to convert',
+    )
     parser.add_argument('--no-progress', action='store_true')
     args = parser.parse_args(argv)
     if args.size < 2 or args.fps <= 0 or args.workers < 1:
@@ -181,12 +233,21 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    summary = compress_folder(args.src, args.dst, args.size, args.fps,
-                              args.workers, args.crf, args.exts,
-                              progress=not args.no_progress)
-    print(f"{len(summary['done'])} encoded, {len(summary['skipped'])} "
-          f"skipped (already done), {len(summary['failed'])} failed in "
-          f"{summary['seconds']:.1f} s")
+    summary = compress_folder(
+        args.src,
+        args.dst,
+        args.size,
+        args.fps,
+        args.workers,
+        args.crf,
+        args.exts,
+        progress=not args.no_progress,
+    )
+    print(
+        f'{len(summary["done"])} encoded, {len(summary["skipped"])} '
+        f'skipped (already done), {len(summary["failed"])} failed in '
+        f'{summary["seconds"]:.1f} s'
+    )
     for rel, error in summary['failed'].items():
         print(f'FAILED {rel}: {error}')
     return 1 if summary['failed'] else 0

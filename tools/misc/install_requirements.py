@@ -8,6 +8,7 @@ without one ``torch==2.13.0`` is installed (on the project's CPU machines
 pip finds that CPU build locally; a bare ``torch`` requirement would pull a
 CUDA build of several GB).
 """
+
 import subprocess
 import sys
 import tempfile
@@ -25,8 +26,9 @@ DEFAULT_TORCH = 'torch==2.13.0'
 
 def read_requirements(name: str):
     lines = (ROOT / 'requirements' / f'{name}.txt').read_text().splitlines()
-    return [ln.split('#')[0].strip() for ln in lines
-            if ln.split('#')[0].strip()]
+    return [
+        ln.split('#')[0].strip() for ln in lines if ln.split('#')[0].strip()
+    ]
 
 
 def missing(requirements):
@@ -38,15 +40,22 @@ def missing(requirements):
         except metadata.PackageNotFoundError:
             out.append(line)
             continue
-        if req.specifier and not req.specifier.contains(version,
-                                                        prereleases=True):
+        if req.specifier and not req.specifier.contains(
+            version, prereleases=True
+        ):
             out.append(line)
     return out
 
 
 def pip(*args):
-    cmd = [sys.executable, '-m', 'pip', 'install', '--disable-pip-version-check',
-           *args]
+    cmd = [
+        sys.executable,
+        '-m',
+        'pip',
+        'install',
+        '--disable-pip-version-check',
+        *args,
+    ]
     print('+', ' '.join(cmd), flush=True)
     subprocess.check_call(cmd)
 
@@ -59,16 +68,19 @@ def main(names):
         torch_version = metadata.version('torch')
     todo = missing([r for n in names for r in read_requirements(n)])
     if todo:
-        with tempfile.NamedTemporaryFile('w', suffix='.txt',
-                                         delete=False) as f:
+        with tempfile.NamedTemporaryFile(
+            'w', suffix='.txt', delete=False
+        ) as f:
             f.write(f'torch=={torch_version}\n')
         pip('-c', f.name, *todo)
     try:
         metadata.version('hbi')
     except metadata.PackageNotFoundError:
         pip('--no-deps', '--no-build-isolation', '-e', str(ROOT))
-    print(f'requirements satisfied ({", ".join(names)}; torch '
-          f'{torch_version})', flush=True)
+    print(
+        f'requirements satisfied ({", ".join(names)}; torch {torch_version})',
+        flush=True,
+    )
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@ file. The release's exact estimator file layout is not known here; its
 parameter names (``BanzhafModule``) are, and this file uses them under the
 ``banzhafteacher.`` prefix of the released HBI model.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -22,8 +23,9 @@ from typing import Dict, Optional
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+)
 
 from mmengine.runner.checkpoint import _load_checkpoint  # noqa: E402
 
@@ -36,14 +38,17 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('checkpoint', help='BanzhafEstimatorTrainer ckpt')
     parser.add_argument('out', help='teacher file to write (.pth)')
-    parser.add_argument('--src-prefix', default='estimator.',
-                        help='prefix of the estimator in CHECKPOINT')
+    parser.add_argument(
+        '--src-prefix',
+        default='estimator.',
+        help='prefix of the estimator in CHECKPOINT',
+    )
     return parser.parse_args(argv)
 
 
-def export_estimator(checkpoint: str, out: str,
-                     src_prefix: str = 'estimator.'
-                     ) -> Dict[str, torch.Tensor]:
+def export_estimator(
+    checkpoint: str, out: str, src_prefix: str = 'estimator.'
+) -> Dict[str, torch.Tensor]:
     """Write ``{'banzhafteacher.<name>': tensor}`` to ``out`` and return it.
 
     Raises:
@@ -52,15 +57,19 @@ def export_estimator(checkpoint: str, out: str,
     with trusted_checkpoint_globals():
         ckpt = _load_checkpoint(checkpoint, map_location='cpu')
     state: Optional[dict] = ckpt.get('state_dict', ckpt)
-    state = {(k[7:] if k.startswith('module.') else k): v
-             for k, v in state.items()}
+    state = {
+        (k[7:] if k.startswith('module.') else k): v for k, v in state.items()
+    }
     teacher = {
-        OUT_PREFIX + k[len(src_prefix):]: v.detach().clone()
-        for k, v in state.items() if k.startswith(src_prefix)
+        OUT_PREFIX + k[len(src_prefix) :]: v.detach().clone()
+        for k, v in state.items()
+        if k.startswith(src_prefix)
     }
     if not teacher:
-        raise KeyError(f'{checkpoint}: no key starts with {src_prefix!r} '
-                       f'(first keys: {sorted(state)[:5]})')
+        raise KeyError(
+            f'{checkpoint}: no key starts with {src_prefix!r} '
+            f'(first keys: {sorted(state)[:5]})'
+        )
     folder = osp.dirname(osp.abspath(out))
     os.makedirs(folder, exist_ok=True)
     torch.save(teacher, out)

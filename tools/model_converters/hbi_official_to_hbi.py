@@ -16,19 +16,22 @@ released file directly: the runner converts on load with the same function,
 :func:`hbi.models.retrievers.convert_foreign_checkpoint`). Keys of no known
 part are an error listing them.
 """
+
 import argparse
 import os.path as osp
 import sys
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+)
 
-from hbi.models.backbones.openai_clip_conversion import \
-    read_state_dict  # noqa: E402
+from hbi.models.backbones.openai_clip_conversion import read_state_dict  # noqa: E402
 from hbi.models.retrievers.released_hbi_checkpoint import (  # noqa: E402
-    OWN_PREFIXES, convert_foreign_checkpoint)
+    OWN_PREFIXES,
+    convert_foreign_checkpoint,
+)
 from hbi.version import __version__  # noqa: E402
 
 
@@ -48,15 +51,19 @@ def convert_file(src: str, dst: str) -> dict:
     layout, state_dict = convert_foreign_checkpoint(read_state_dict(src))
     unknown = sorted(k for k in state_dict if not k.startswith(OWN_PREFIXES))
     if unknown:
-        raise ValueError(f'{src}: {len(unknown)} keys belong to no known part '
-                         f'of the {layout} layout: {unknown}')
+        raise ValueError(
+            f'{src}: {len(unknown)} keys belong to no known part '
+            f'of the {layout} layout: {unknown}'
+        )
     checkpoint = dict(
         state_dict=state_dict,
         meta=dict(
             source=osp.abspath(src),
             source_layout=layout,
             converter='tools/model_converters/hbi_official_to_hbi.py',
-            hbi_version=__version__))
+            hbi_version=__version__,
+        ),
+    )
     torch.save(checkpoint, dst)
     return checkpoint
 
@@ -65,8 +72,10 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     checkpoint = convert_file(args.src, args.dst)
     meta = checkpoint['meta']
-    print(f"{args.src} ({meta['source_layout']}) -> {args.dst}: "
-          f"{len(checkpoint['state_dict'])} tensors")
+    print(
+        f'{args.src} ({meta["source_layout"]}) -> {args.dst}: '
+        f'{len(checkpoint["state_dict"])} tensors'
+    )
 
 
 if __name__ == '__main__':

@@ -7,11 +7,21 @@ dataset_type = 'ActivityNetRetrievalDataset'
 data_root = 'data/activitynet'
 
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 strip_id_prefix='v_', ann_file='annotations/train.json'))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        strip_id_prefix='v_',
+        ann_file='annotations/train.json',
+    )
+)
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 strip_id_prefix='v_', ann_file='annotations/val_1.json'))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        strip_id_prefix='v_',
+        ann_file='annotations/val_1.json',
+    )
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator

@@ -8,11 +8,21 @@ dataset_type = 'DiDeMoRetrievalDataset'
 data_root = 'data/didemo'
 
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, clip_end=31.0,
-                 ann_file='train_data.json'))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        clip_end=31.0,
+        ann_file='train_data.json',
+    )
+)
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, clip_end=31.0,
-                 ann_file='test_data.json'))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        clip_end=31.0,
+        ann_file='test_data.json',
+    )
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator

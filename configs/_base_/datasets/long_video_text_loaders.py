@@ -18,10 +18,18 @@ text_pipeline = [dict(type='TokenizeText', max_length=max_words)]
 pack = dict(max_frames=max_frames)
 
 train_dataloader = dict(
-    dataset=dict(video_pipeline=train_video_pipeline,
-                 text_pipeline=text_pipeline, pack=pack))
+    dataset=dict(
+        video_pipeline=train_video_pipeline,
+        text_pipeline=text_pipeline,
+        pack=pack,
+    )
+)
 val_dataloader = dict(
     batch_size=32,
-    dataset=dict(video_pipeline=test_video_pipeline,
-                 text_pipeline=text_pipeline, pack=pack))
+    dataset=dict(
+        video_pipeline=test_video_pipeline,
+        text_pipeline=text_pipeline,
+        pack=pack,
+    ),
+)
 test_dataloader = val_dataloader

@@ -7,11 +7,19 @@ dataset_type = 'LSMDCRetrievalDataset'
 data_root = 'data/lsmdc'
 
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 ann_file='LSMDC16_annos_training.csv'))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='LSMDC16_annos_training.csv',
+    )
+)
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 ann_file='LSMDC16_challenge_1000_publictect.csv'))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='LSMDC16_challenge_1000_publictect.csv',
+    )
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator

@@ -29,19 +29,34 @@ ann_file = 'annotations/MSRVTT_data.json'
 loader = dict(persistent_workers=True)
 train_dataloader = dict(
     batch_size=16,
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file=ann_file,
-                 list_file='annotations/MSRVTT_train.9k.csv',
-                 caption_sampling='all'),
-    **loader)
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        list_file='annotations/MSRVTT_train.9k.csv',
+        caption_sampling='all',
+    ),
+    **loader,
+)
 val_dataloader = dict(
     batch_size=64,
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file=ann_file,
-                 split='validate'),
-    **loader)
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        split='validate',
+    ),
+    **loader,
+)
 test_dataloader = dict(
     batch_size=64,
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file='',
-                 list_file='annotations/MSRVTT_JSFUSION_test.csv'),
-    **loader)
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='',
+        list_file='annotations/MSRVTT_JSFUSION_test.csv',
+    ),
+    **loader,
+)
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator

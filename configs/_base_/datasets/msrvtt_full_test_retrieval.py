@@ -4,5 +4,7 @@
 _base_ = './msrvtt-9k_retrieval.py'
 
 test_dataloader = dict(
-    dataset=dict(ann_file='annotations/MSRVTT_data.json', list_file='',
-                 split='test'))
+    dataset=dict(
+        ann_file='annotations/MSRVTT_data.json', list_file='', split='test'
+    )
+)

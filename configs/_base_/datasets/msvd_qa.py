@@ -10,23 +10,51 @@ data_prefix = dict(video='YouTubeClips')
 ans2label_file = 'annotations/qa/train_ans2label.json'
 video_ext = '.avi'
 
-pack = dict(meta_keys=('video_id', 'video_index', 'text_index', 'caption',
-                       'answer', 'answer_type', 'num_frames'))
+pack = dict(
+    meta_keys=(
+        'video_id',
+        'video_index',
+        'text_index',
+        'caption',
+        'answer',
+        'answer_type',
+        'num_frames',
+    )
+)
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 data_prefix=data_prefix, ans2label_file=ans2label_file,
-                 video_ext=video_ext, ann_file='annotations/qa/train.jsonl',
-                 drop_unknown_answers=True, pack=pack))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=data_prefix,
+        ans2label_file=ans2label_file,
+        video_ext=video_ext,
+        ann_file='annotations/qa/train.jsonl',
+        drop_unknown_answers=True,
+        pack=pack,
+    )
+)
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 data_prefix=data_prefix, ans2label_file=ans2label_file,
-                 video_ext=video_ext, ann_file='annotations/qa/val.jsonl',
-                 pack=pack))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=data_prefix,
+        ans2label_file=ans2label_file,
+        video_ext=video_ext,
+        ann_file='annotations/qa/val.jsonl',
+        pack=pack,
+    )
+)
 test_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 data_prefix=data_prefix, ans2label_file=ans2label_file,
-                 video_ext=video_ext, ann_file='annotations/qa/test.jsonl',
-                 pack=pack))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=data_prefix,
+        ans2label_file=ans2label_file,
+        video_ext=video_ext,
+        ann_file='annotations/qa/test.jsonl',
+        pack=pack,
+    )
+)
 # Answers outside the vocabulary (gt_answer=-1) count as wrong.
 val_evaluator = dict(type='VideoQAAccuracy')
 test_evaluator = val_evaluator

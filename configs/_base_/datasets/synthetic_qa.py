@@ -9,21 +9,48 @@ data_root = 'data/synthetic'
 data_prefix = dict(video='videos')
 ans2label_file = 'annotations/qa_ans2label.json'
 
-pack = dict(meta_keys=('video_id', 'video_index', 'text_index', 'caption',
-                       'answer', 'answer_type', 'num_frames'))
+pack = dict(
+    meta_keys=(
+        'video_id',
+        'video_index',
+        'text_index',
+        'caption',
+        'answer',
+        'answer_type',
+        'num_frames',
+    )
+)
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 data_prefix=data_prefix, ans2label_file=ans2label_file,
-                 ann_file='annotations/qa_train.jsonl',
-                 drop_unknown_answers=True, pack=pack))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=data_prefix,
+        ans2label_file=ans2label_file,
+        ann_file='annotations/qa_train.jsonl',
+        drop_unknown_answers=True,
+        pack=pack,
+    )
+)
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 data_prefix=data_prefix, ans2label_file=ans2label_file,
-                 ann_file='annotations/qa_val.jsonl', pack=pack))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=data_prefix,
+        ans2label_file=ans2label_file,
+        ann_file='annotations/qa_val.jsonl',
+        pack=pack,
+    )
+)
 test_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 data_prefix=data_prefix, ans2label_file=ans2label_file,
-                 ann_file='annotations/qa_test.jsonl', pack=pack))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=data_prefix,
+        ans2label_file=ans2label_file,
+        ann_file='annotations/qa_test.jsonl',
+        pack=pack,
+    )
+)
 # Answers outside the vocabulary (gt_answer=-1) count as wrong.
 val_evaluator = dict(type='VideoQAAccuracy')
 test_evaluator = val_evaluator

@@ -11,25 +11,46 @@ ann_file = 'annotations/MSRVTT_data.json'
 # so decoded frames are cached on disk after the first epoch: decoding costs
 # more than the tiny model on this world.
 video_pipeline = [
-    dict(type='FrameCache',  # cache in videos/.frame_cache
-         loader=dict(type='LoadVideoFrames', max_frames=_base_.max_frames,
-                     test_mode=True)),
+    dict(
+        type='FrameCache',  # cache in videos/.frame_cache
+        loader=dict(
+            type='LoadVideoFrames',
+            max_frames=_base_.max_frames,
+            test_mode=True,
+        ),
+    ),
     *_base_.resize_crop,
 ]
 train_video_pipeline = test_video_pipeline = video_pipeline
 
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file=ann_file,
-                 list_file='annotations/train_list.csv',
-                 caption_sampling='one_per_video',
-                 video_pipeline=video_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        list_file='annotations/train_list.csv',
+        caption_sampling='one_per_video',
+        video_pipeline=video_pipeline,
+    )
+)
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file=ann_file,
-                 list_file='annotations/val_list.csv',
-                 video_pipeline=video_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        list_file='annotations/val_list.csv',
+        video_pipeline=video_pipeline,
+    )
+)
 # Test: every caption of the 500 test videos (several captions per video).
 test_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file=ann_file,
-                 split='test', video_pipeline=video_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        split='test',
+        video_pipeline=video_pipeline,
+    )
+)
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator

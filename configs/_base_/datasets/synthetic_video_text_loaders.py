@@ -5,8 +5,9 @@ _base_ = './video_text_loaders.py'
 image_size = 32
 
 resize_crop = [
-    dict(type='mmaction.Resize', scale=(-1, image_size),
-         interpolation='bicubic'),
+    dict(
+        type='mmaction.Resize', scale=(-1, image_size), interpolation='bicubic'
+    ),
     dict(type='mmaction.CenterCrop', crop_size=image_size),
 ]
 # The base's frame loading, then the 32 px resize and crop.
@@ -15,7 +16,9 @@ test_video_pipeline = [_base_.test_video_pipeline[0], *resize_crop]
 
 loader = dict(num_workers=2)
 train_dataloader = dict(
-    dataset=dict(video_pipeline=train_video_pipeline), **loader)
+    dataset=dict(video_pipeline=train_video_pipeline), **loader
+)
 val_dataloader = dict(
-    dataset=dict(video_pipeline=test_video_pipeline), **loader)
+    dataset=dict(video_pipeline=test_video_pipeline), **loader
+)
 test_dataloader = val_dataloader

@@ -16,8 +16,9 @@ image_size = 224
 
 # CLIP's preprocessing: shorter side to image_size (bicubic), centre crop.
 resize_crop = [
-    dict(type='mmaction.Resize', scale=(-1, image_size),
-         interpolation='bicubic'),
+    dict(
+        type='mmaction.Resize', scale=(-1, image_size), interpolation='bicubic'
+    ),
     dict(type='mmaction.CenterCrop', crop_size=image_size),
 ]
 train_video_pipeline = [
@@ -34,15 +35,18 @@ pack = dict(type='PackVideoTextInputs', max_frames=max_frames)
 loader = dict(
     num_workers=8,
     persistent_workers=False,
-    worker_init_fn=dict(type='hbi_seed_worker_from_loader'))
+    worker_init_fn=dict(type='hbi_seed_worker_from_loader'),
+)
 train_dataloader = dict(
     batch_size=64,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         video_pipeline=train_video_pipeline,
         text_pipeline=text_pipeline,
-        pack=pack),
-    **loader)
+        pack=pack,
+    ),
+    **loader,
+)
 val_dataloader = dict(
     batch_size=128,
     sampler=dict(type='DefaultSampler', shuffle=False),
@@ -50,6 +54,8 @@ val_dataloader = dict(
         video_pipeline=test_video_pipeline,
         text_pipeline=text_pipeline,
         pack=pack,
-        test_mode=True),
-    **loader)
+        test_mode=True,
+    ),
+    **loader,
+)
 test_dataloader = val_dataloader

@@ -4,10 +4,12 @@
 clip_file = 'checkpoints/ViT-B-32.pt'
 model = dict(
     type='VideoTextRetriever',
-    text_encoder=dict(type='CLIPTextTower', arch='ViT-B/32',
-                      pretrained=clip_file),
-    video_encoder=dict(type='CLIPVisionTower', arch='ViT-B/32',
-                       pretrained=clip_file),
+    text_encoder=dict(
+        type='CLIPTextTower', arch='ViT-B/32', pretrained=clip_file
+    ),
+    video_encoder=dict(
+        type='CLIPVisionTower', arch='ViT-B/32', pretrained=clip_file
+    ),
     temporal=dict(type='IdentityTemporal'),
     head=dict(type='MeanPoolingHead'),
     data_preprocessor=dict(type='VideoTextDataPreprocessor'),

@@ -15,12 +15,14 @@ embed_dim = 512
 model = dict(
     type='VideoTextRetriever',
     text_encoder=dict(
-        type='CLIPTextTower', arch='ViT-B/32', pretrained=clip_file),
+        type='CLIPTextTower', arch='ViT-B/32', pretrained=clip_file
+    ),
     video_encoder=dict(
-        type='CLIPVisionTower', arch='ViT-B/32', pretrained=clip_file),
+        type='CLIPVisionTower', arch='ViT-B/32', pretrained=clip_file
+    ),
     temporal=dict(
-        type='TemporalTransformer', width=embed_dim, num_layers=4,
-        num_heads=8),
+        type='TemporalTransformer', width=embed_dim, num_layers=4, num_heads=8
+    ),
     init_temporal_from_text=True,
     head=dict(
         type='HierarchicalBanzhafHead',
@@ -32,6 +34,7 @@ model = dict(
         rate=(1.0, 0.0, 0.0),  # inference: entity level only (released)
         skl=1.0,
         kl=2.0,
-        teacher_checkpoint=estimator_file),
+        teacher_checkpoint=estimator_file,
+    ),
     data_preprocessor=dict(type='VideoTextDataPreprocessor'),
 )

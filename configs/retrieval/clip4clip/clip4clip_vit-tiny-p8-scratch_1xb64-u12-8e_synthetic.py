@@ -11,9 +11,16 @@ train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 # From scratch: every parameter at the same learning rate.
 optim_wrapper = dict(
     optimizer=dict(lr=1e-3, weight_decay=0.05),
-    paramwise_cfg=dict(clip_lr_mult=1.0))
+    paramwise_cfg=dict(clip_lr_mult=1.0),
+)
 param_scheduler = [
-    dict(type='WarmupCosineLR', warmup=0.1, by_epoch=True, begin=0,
-         end=max_epochs, convert_to_iter_based=True),
+    dict(
+        type='WarmupCosineLR',
+        warmup=0.1,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True,
+    ),
 ]
 default_hooks = dict(logger=dict(interval=10))

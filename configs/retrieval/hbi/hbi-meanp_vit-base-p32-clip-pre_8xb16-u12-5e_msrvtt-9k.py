@@ -3,4 +3,5 @@
 _base_ = ['./hbi_vit-base-p32-clip-pre_8xb16-u12-5e_msrvtt-9k.py']
 model = dict(
     temporal=dict(_delete_=True, type='IdentityTemporal'),
-    init_temporal_from_text=False)
+    init_temporal_from_text=False,
+)

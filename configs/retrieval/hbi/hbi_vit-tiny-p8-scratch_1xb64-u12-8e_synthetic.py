@@ -5,13 +5,19 @@
 # tiny embedding width. Without a teacher the Banzhaf terms are off (the head logs it; the
 # unused estimators are frozen); `make demo` trains one first and passes
 # it with --cfg-options model.head.teacher_checkpoint=PATH.
-_base_ = ['../clip4clip/clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py']
+_base_ = [
+    '../clip4clip/clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
+]
 tiny_embed_dim = 64  # CLIP_ARCHS['tiny']: embed_dim = text width = 64
 tiny_text_layers = 2
 model = dict(
     temporal=dict(
-        _delete_=True, type='TemporalTransformer', width=tiny_embed_dim,
-        num_layers=tiny_text_layers, num_heads=2),
+        _delete_=True,
+        type='TemporalTransformer',
+        width=tiny_embed_dim,
+        num_layers=tiny_text_layers,
+        num_heads=2,
+    ),
     init_temporal_from_text=True,
     head=dict(
         _delete_=True,
@@ -24,4 +30,6 @@ model = dict(
         rate=(1.0, 0.0, 0.0),
         skl=1.0,
         kl=2.0,
-        teacher_checkpoint=None))
+        teacher_checkpoint=None,
+    ),
+)

@@ -1,4 +1,5 @@
 """Data transforms of ``hbi`` (registered in ``TRANSFORMS``)."""
+
 from .decoding import LoadVideoFrames
 from .formatting import MODALITY_GROUPS, PackVideoTextInputs
 from .sampling import sample_frame_indices, sample_frame_indices_jittered
@@ -6,8 +7,14 @@ from .text import TokenizeText
 from .video_reader import VideoDecodeError, VideoReader, open_video
 
 __all__ = [
-    'LoadVideoFrames', 'PackVideoTextInputs', 'MODALITY_GROUPS',
-    'TokenizeText', 'sample_frame_indices', 'sample_frame_indices_jittered',
-    'VideoDecodeError', 'VideoReader', 'open_video'
+    'LoadVideoFrames',
+    'PackVideoTextInputs',
+    'MODALITY_GROUPS',
+    'TokenizeText',
+    'sample_frame_indices',
+    'sample_frame_indices_jittered',
+    'VideoDecodeError',
+    'VideoReader',
+    'open_video',
 ]
 from .frame_cache import FrameCache  # noqa: E402,F401

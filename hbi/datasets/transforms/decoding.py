@@ -1,8 +1,10 @@
 """Open a video, pick A1's frame indices and decode them into ``imgs``."""
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from hbi.registry import TRANSFORMS
+
 from .sampling import sample_frame_indices, sample_frame_indices_jittered
 from .video_reader import Backend, VideoDecodeError, open_video
 
@@ -41,12 +43,14 @@ class LoadVideoFrames(BaseTransform):
         - ``imgs``: ``num_frames`` arrays of [H, W, 3] uint8.
     """
 
-    def __init__(self,
-                 backend: Backend = 'decord',
-                 max_frames: int = 12,
-                 video_framerate: float = 1,
-                 test_mode: bool = True,
-                 num_threads: int = 1) -> None:
+    def __init__(
+        self,
+        backend: Backend = 'decord',
+        max_frames: int = 12,
+        video_framerate: float = 1,
+        test_mode: bool = True,
+        num_threads: int = 1,
+    ) -> None:
         if max_frames < 1:
             raise ValueError(f'max_frames must be >= 1, got {max_frames}')
         self.backend = backend
@@ -65,10 +69,14 @@ class LoadVideoFrames(BaseTransform):
                 max_frames=self.max_frames,
                 video_framerate=self.video_framerate,
                 start=results.get('start'),
-                end=results.get('end'))
+                end=results.get('end'),
+            )
             try:
-                inds = (sample_frame_indices(**kwargs) if self.test_mode else
-                        sample_frame_indices_jittered(**kwargs))
+                inds = (
+                    sample_frame_indices(**kwargs)
+                    if self.test_mode
+                    else sample_frame_indices_jittered(**kwargs)
+                )
             except ValueError as e:
                 raise VideoDecodeError(path, str(e)) from e
             frames = reader.get_frames(inds)
@@ -83,12 +91,14 @@ class LoadVideoFrames(BaseTransform):
             avg_fps=reader.fps,
             img_shape=imgs[0].shape[:2],
             original_shape=imgs[0].shape[:2],
-            modality='RGB')
+            modality='RGB',
+        )
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(backend={self.backend!r}, '
-                f'max_frames={self.max_frames}, '
-                f'video_framerate={self.video_framerate}, '
-                f'test_mode={self.test_mode})')
-
+        return (
+            f'{self.__class__.__name__}(backend={self.backend!r}, '
+            f'max_frames={self.max_frames}, '
+            f'video_framerate={self.video_framerate}, '
+            f'test_mode={self.test_mode})'
+        )

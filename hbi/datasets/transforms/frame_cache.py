@@ -1,4 +1,5 @@
 """A disk cache of decoded frames for deterministic frame sampling."""
+
 import hashlib
 import os
 import os.path as osp
@@ -48,7 +49,8 @@ class FrameCache(BaseTransform):
             raise ValueError(
                 'FrameCache needs deterministic sampling: caching the random '
                 'frame jitter of test_mode=False would freeze the '
-                f'augmentation; got {self.loader!r}')
+                f'augmentation; got {self.loader!r}'
+            )
         self.cache_dir = cache_dir
 
     def _key(self, results: dict) -> str:
@@ -58,28 +60,47 @@ class FrameCache(BaseTransform):
             file_id = (stat.st_size, stat.st_mtime_ns)
         except OSError:  # let the loader raise its error naming the video
             file_id = None
-        raw = repr((osp.abspath(path), file_id, results.get('start'),
-                    results.get('end'), repr(self.loader)))
+        raw = repr(
+            (
+                osp.abspath(path),
+                file_id,
+                results.get('start'),
+                results.get('end'),
+                repr(self.loader),
+            )
+        )
         return hashlib.sha1(raw.encode()).hexdigest()
 
     def transform(self, results: dict) -> dict:
         cache_dir = self.cache_dir or osp.join(
-            osp.dirname(osp.abspath(results['video_path'])), '.frame_cache')
+            osp.dirname(osp.abspath(results['video_path'])), '.frame_cache'
+        )
         os.makedirs(cache_dir, exist_ok=True)
         cache_file = osp.join(cache_dir, self._key(results) + '.npz')
         if osp.isfile(cache_file):
             with np.load(cache_file) as data:
                 imgs = list(data['imgs'])
-                results.update({k: data[k].item() if data[k].ndim == 0 else
-                                data[k] for k in _CACHED_KEYS})
-            results.update(imgs=imgs, num_frames=len(imgs),
-                           img_shape=imgs[0].shape[:2],
-                           original_shape=imgs[0].shape[:2], modality='RGB')
+                results.update(
+                    {
+                        k: data[k].item() if data[k].ndim == 0 else data[k]
+                        for k in _CACHED_KEYS
+                    }
+                )
+            results.update(
+                imgs=imgs,
+                num_frames=len(imgs),
+                img_shape=imgs[0].shape[:2],
+                original_shape=imgs[0].shape[:2],
+                modality='RGB',
+            )
             return results
         results = self.loader(results)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix='.npz.tmp')
         with os.fdopen(fd, 'wb') as f:
-            np.savez(f, imgs=np.stack(results['imgs']),
-                     **{k: np.asarray(results[k]) for k in _CACHED_KEYS})
+            np.savez(
+                f,
+                imgs=np.stack(results['imgs']),
+                **{k: np.asarray(results[k]) for k in _CACHED_KEYS},
+            )
         os.replace(tmp, cache_file)
         return results

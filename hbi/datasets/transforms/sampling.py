@@ -4,38 +4,49 @@ Pure functions, written here because A1's rule (one frame per second, then a
 ``linspace`` subsample) is not one of mmaction2's samplers (``SampleFrames``
 samples clips of fixed length, ``UniformSample`` takes segment centres).
 """
+
 from typing import Optional
 
 import numpy as np
 
 
-def _frame_range(num_frames: int, fps: float, video_framerate: float,
-                 start: Optional[float],
-                 end: Optional[float]) -> tuple[int, int, int]:
+def _frame_range(
+    num_frames: int,
+    fps: float,
+    video_framerate: float,
+    start: Optional[float],
+    end: Optional[float],
+) -> tuple[int, int, int]:
     """Step ``s`` and the inclusive frame range [f_start, f_end] of A1."""
     if num_frames <= 0:
         raise ValueError(f'num_frames must be positive, got {num_frames}')
     if fps <= 0 or video_framerate <= 0:
-        raise ValueError(f'fps ({fps}) and video_framerate '
-                         f'({video_framerate}) must be positive')
+        raise ValueError(
+            f'fps ({fps}) and video_framerate '
+            f'({video_framerate}) must be positive'
+        )
     # Python's round (half to even) as in the reference code.
     step = max(1, round(fps / video_framerate))
     f_start = 0 if start is None else int(start * fps)
-    f_end = num_frames - 1 if end is None else min(int(end * fps),
-                                                   num_frames - 1)
+    f_end = (
+        num_frames - 1 if end is None else min(int(end * fps), num_frames - 1)
+    )
     if f_start < 0 or f_start > f_end:
         raise ValueError(
             f'empty clip: start={start}s, end={end}s give frames [{f_start}, '
-            f'{f_end}] of a {num_frames}-frame video at {fps} fps')
+            f'{f_end}] of a {num_frames}-frame video at {fps} fps'
+        )
     return step, f_start, f_end
 
 
-def sample_frame_indices(num_frames: int,
-                         fps: float,
-                         max_frames: int = 12,
-                         video_framerate: float = 1,
-                         start: Optional[float] = None,
-                         end: Optional[float] = None) -> np.ndarray:
+def sample_frame_indices(
+    num_frames: int,
+    fps: float,
+    max_frames: int = 12,
+    video_framerate: float = 1,
+    start: Optional[float] = None,
+    end: Optional[float] = None,
+) -> np.ndarray:
     """HBI's test-time frame indices (A1).
 
     Candidates are ``f_start, f_start + s, ... <= f_end`` with
@@ -63,8 +74,9 @@ def sample_frame_indices(num_frames: int,
         >>> sample_frame_indices(300, 30.0).tolist()
         [0, 30, 60, 90, 120, 150, 180, 210, 240, 270]
     """
-    step, f_start, f_end = _frame_range(num_frames, fps, video_framerate,
-                                        start, end)
+    step, f_start, f_end = _frame_range(
+        num_frames, fps, video_framerate, start, end
+    )
     candidates = np.arange(f_start, f_end + 1, step, dtype=np.int64)
     if len(candidates) > max_frames:
         keep = np.linspace(0, len(candidates) - 1, max_frames).astype(np.int64)
@@ -72,14 +84,15 @@ def sample_frame_indices(num_frames: int,
     return candidates
 
 
-def sample_frame_indices_jittered(num_frames: int,
-                                  fps: float,
-                                  max_frames: int = 12,
-                                  video_framerate: float = 1,
-                                  start: Optional[float] = None,
-                                  end: Optional[float] = None,
-                                  rng: Optional[np.random.Generator] = None
-                                  ) -> np.ndarray:
+def sample_frame_indices_jittered(
+    num_frames: int,
+    fps: float,
+    max_frames: int = 12,
+    video_framerate: float = 1,
+    start: Optional[float] = None,
+    end: Optional[float] = None,
+    rng: Optional[np.random.Generator] = None,
+) -> np.ndarray:
     """A1's indices with random temporal jitter, as training augmentation.
 
     Not part of A1 (the released code samples training videos with the test
@@ -99,8 +112,9 @@ def sample_frame_indices_jittered(num_frames: int,
     Returns:
         np.ndarray: int64 indices, increasing, within [f_start, f_end].
     """
-    step, f_start, f_end = _frame_range(num_frames, fps, video_framerate,
-                                        start, end)
+    step, f_start, f_end = _frame_range(
+        num_frames, fps, video_framerate, start, end
+    )
     if rng is None:
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
     offset = int(rng.integers(0, min(step, f_end - f_start + 1)))

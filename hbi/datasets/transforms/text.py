@@ -1,4 +1,5 @@
 """Tokenize an item's caption into CLIP ids (method A1)."""
+
 from typing import Optional
 
 from mmcv.transforms import BaseTransform
@@ -26,20 +27,23 @@ class TokenizeText(BaseTransform):
         - ``input_ids``, ``attention_mask``: [max_length].
     """
 
-    def __init__(self,
-                 max_length: int = 32,
-                 tokenizer: Optional[dict] = None) -> None:
+    def __init__(
+        self, max_length: int = 32, tokenizer: Optional[dict] = None
+    ) -> None:
         self.max_length = max_length
         self.tokenizer_cfg = dict(tokenizer or dict(type='CLIPBPETokenizer'))
         self.tokenizer = TOKENIZERS.build(dict(self.tokenizer_cfg))
 
     def transform(self, results: dict) -> dict:
-        ids, mask = self.tokenizer.encode([results['caption']],
-                                          max_length=self.max_length)
+        ids, mask = self.tokenizer.encode(
+            [results['caption']], max_length=self.max_length
+        )
         results['input_ids'] = ids[0].numpy()
         results['attention_mask'] = mask[0].numpy()
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(max_length={self.max_length}, '
-                f'tokenizer={self.tokenizer_cfg})')
+        return (
+            f'{self.__class__.__name__}(max_length={self.max_length}, '
+            f'tokenizer={self.tokenizer_cfg})'
+        )

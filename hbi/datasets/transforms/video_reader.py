@@ -5,6 +5,7 @@ mmaction2 has a loader class per back-end (``DecordInit``/``DecordDecode``,
 frame numbering from both back-ends and one error type for bad files, so the
 two readers live here behind ``open_video``.
 """
+
 import os.path as osp
 from typing import Literal, Optional, Sequence
 
@@ -22,10 +23,9 @@ class VideoDecodeError(RuntimeError):
         video_id (str, optional): The dataset's id of the video.
     """
 
-    def __init__(self,
-                 path: str,
-                 reason: str,
-                 video_id: Optional[str] = None) -> None:
+    def __init__(
+        self, path: str, reason: str, video_id: Optional[str] = None
+    ) -> None:
         self.path, self.reason, self.video_id = path, reason, video_id
         name = f'video {video_id!r} ({path})' if video_id else f'video {path}'
         super().__init__(f'{name}: {reason}')
@@ -56,8 +56,9 @@ class VideoReader:
         bad = [i for i in inds if not 0 <= i < self.num_frames]
         if bad:
             raise VideoDecodeError(
-                self.path, f'frame indices {bad[:5]} outside [0, '
-                f'{self.num_frames})')
+                self.path,
+                f'frame indices {bad[:5]} outside [0, {self.num_frames})',
+            )
         return inds
 
 
@@ -66,6 +67,7 @@ class DecordVideoReader(VideoReader):
 
     def __init__(self, path: str, num_threads: int = 1) -> None:
         import decord
+
         self.path = path
         try:
             self._reader = decord.VideoReader(path, num_threads=num_threads)
@@ -76,12 +78,14 @@ class DecordVideoReader(VideoReader):
 
     def get_frames(self, indices: Sequence[int]) -> np.ndarray:
         import decord
+
         inds = self._check_indices(indices)
         try:
             return self._reader.get_batch(inds).asnumpy()
         except (RuntimeError, decord.DECORDError) as e:
             raise VideoDecodeError(
-                self.path, f'decord failed on frames {inds}: {e}') from e
+                self.path, f'decord failed on frames {inds}: {e}'
+            ) from e
 
 
 class PyAVVideoReader(VideoReader):
@@ -90,6 +94,7 @@ class PyAVVideoReader(VideoReader):
 
     def __init__(self, path: str, num_threads: int = 1) -> None:
         import av
+
         self.path, self.num_threads = path, num_threads
         try:
             with av.open(path) as container:
@@ -108,6 +113,7 @@ class PyAVVideoReader(VideoReader):
 
     def get_frames(self, indices: Sequence[int]) -> np.ndarray:
         import av
+
         inds = self._check_indices(indices)
         wanted, frames = set(inds), {}
         try:
@@ -119,22 +125,25 @@ class PyAVVideoReader(VideoReader):
                     if len(frames) == len(wanted):
                         break
         except av.FFmpegError as e:
-            raise VideoDecodeError(self.path,
-                                   f'PyAV failed while decoding: {e}') from e
+            raise VideoDecodeError(
+                self.path, f'PyAV failed while decoding: {e}'
+            ) from e
         missing = sorted(wanted - set(frames))
         if missing:
             raise VideoDecodeError(
-                self.path, f'frames {missing[:5]} could not be decoded '
-                f'(container says {self.num_frames} frames)')
+                self.path,
+                f'frames {missing[:5]} could not be decoded '
+                f'(container says {self.num_frames} frames)',
+            )
         return np.stack([frames[i] for i in inds])
 
 
 _READERS = {'decord': DecordVideoReader, 'pyav': PyAVVideoReader}
 
 
-def open_video(path: str,
-               backend: Backend = 'decord',
-               num_threads: int = 1) -> VideoReader:
+def open_video(
+    path: str, backend: Backend = 'decord', num_threads: int = 1
+) -> VideoReader:
     """Open a video for frame access.
 
     Args:
@@ -151,8 +160,9 @@ def open_video(path: str,
         ValueError: For an unknown back-end.
     """
     if backend not in _READERS:
-        raise ValueError(f'backend must be one of {sorted(_READERS)}, got '
-                         f'{backend!r}')
+        raise ValueError(
+            f'backend must be one of {sorted(_READERS)}, got {backend!r}'
+        )
     if not osp.isfile(path):
         raise VideoDecodeError(path, 'file not found')
     if osp.getsize(path) == 0:

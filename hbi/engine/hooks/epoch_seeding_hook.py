@@ -1,4 +1,5 @@
 """Make each training epoch's randomness a function of (seed, epoch, rank)."""
+
 import random
 
 import numpy as np
@@ -11,7 +12,9 @@ from hbi.registry import HOOKS
 
 def epoch_seed(seed: int, epoch: int, rank: int) -> int:
     """A 32-bit seed derived from the run's seed, the epoch and the rank."""
-    return int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0])
+    return int(
+        np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0]
+    )
 
 
 @HOOKS.register_module()

@@ -1,4 +1,5 @@
 """Log, after every training epoch, which videos the dataset skipped."""
+
 import logging
 from collections import Counter
 from typing import Optional
@@ -48,12 +49,13 @@ class InvalidVideoReportHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self,
-                 max_invalid: Optional[int] = None,
-                 max_listed: int = 50) -> None:
+    def __init__(
+        self, max_invalid: Optional[int] = None, max_listed: int = 50
+    ) -> None:
         if max_invalid is not None and max_invalid < 0:
-            raise ValueError(f'max_invalid must be >= 0 or None, got '
-                             f'{max_invalid}')
+            raise ValueError(
+                f'max_invalid must be >= 0 or None, got {max_invalid}'
+            )
         self.max_invalid = max_invalid
         self.max_listed = max_listed
         self.history: list[dict] = []
@@ -75,32 +77,45 @@ class InvalidVideoReportHook(Hook):
         """
         records = self._collect(runner)
         if not records:
-            print_log(f'InvalidVideoReportHook: {when}: no video skipped',
-                      logger='current', level=logging.INFO)
+            print_log(
+                f'InvalidVideoReportHook: {when}: no video skipped',
+                logger='current',
+                level=logging.INFO,
+            )
             return None
         counts = Counter(r['video_id'] for r in records)
         reasons = {}
         for record in records:
-            reasons.setdefault(record['video_id'],
-                               f"{record['path']}: {record['reason']}")
+            reasons.setdefault(
+                record['video_id'], f'{record["path"]}: {record["reason"]}'
+            )
         ids = sorted(counts)
-        listed = ', '.join(f'{v} (x{counts[v]})' if counts[v] > 1 else v
-                           for v in ids[:self.max_listed])
-        more = (f' and {len(ids) - self.max_listed} more'
-                if len(ids) > self.max_listed else '')
+        listed = ', '.join(
+            f'{v} (x{counts[v]})' if counts[v] > 1 else v
+            for v in ids[: self.max_listed]
+        )
+        more = (
+            f' and {len(ids) - self.max_listed} more'
+            if len(ids) > self.max_listed
+            else ''
+        )
         first = ids[0]
         print_log(
             f'InvalidVideoReportHook: {when}: skipped {len(records)} items '
             f'for {len(ids)} invalid videos: {listed}{more}. First: '
             f'{first}: {reasons[first]}',
-            logger='current', level=logging.WARNING)
-        summary = dict(when=when, num_skipped=len(records), video_ids=ids,
-                       reasons=reasons)
+            logger='current',
+            level=logging.WARNING,
+        )
+        summary = dict(
+            when=when, num_skipped=len(records), video_ids=ids, reasons=reasons
+        )
         self.history.append(summary)
         if self.max_invalid is not None and len(ids) > self.max_invalid:
             raise RuntimeError(
                 f'{len(ids)} invalid videos were skipped in {when}, more than '
-                f'max_invalid={self.max_invalid}: {ids[:self.max_listed]}')
+                f'max_invalid={self.max_invalid}: {ids[: self.max_listed]}'
+            )
         return summary
 
     def after_train_epoch(self, runner) -> None:

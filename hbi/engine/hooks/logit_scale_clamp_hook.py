@@ -1,4 +1,5 @@
 """Clamp CLIP's learnable temperature after every step (as the release)."""
+
 import math
 
 import torch
@@ -21,13 +22,18 @@ class LogitScaleClampHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self, max_value: float = math.log(100),
-                 min_value: float = 0.0) -> None:
+    def __init__(
+        self, max_value: float = math.log(100), min_value: float = 0.0
+    ) -> None:
         self.max_value, self.min_value = max_value, min_value
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
-                         outputs=None) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+    def after_train_iter(
+        self, runner, batch_idx, data_batch=None, outputs=None
+    ) -> None:
+        model = (
+            runner.model.module
+            if is_model_wrapper(runner.model)
+            else runner.model
+        )
         with torch.no_grad():
             model.logit_scale.clamp_(self.min_value, self.max_value)

@@ -1,4 +1,5 @@
-"""The release's ``warmup_cosine`` learning-rate schedule (``hbi_method.md`` A9).
+"""The release's ``warmup_cosine`` learning-rate schedule (``hbi_method.md``
+A9).
 
 CLIP4Clip / HBI train with ``BertAdam(schedule='warmup_cosine')``, whose
 factor at optimiser step ``s`` (counted from 0) of ``T`` is, with
@@ -13,6 +14,7 @@ warm-up, and the first step has factor 0. mmengine's ``LinearLR`` +
 ``CosineAnnealingLR`` cannot express that (their cosine restarts at the end
 of the warm-up and ``LinearLR`` cannot start at 0), hence this scheduler.
 """
+
 import math
 from typing import Union
 
@@ -57,21 +59,27 @@ class WarmupCosineParamScheduler(_ParamScheduler):
         verbose (bool): Defaults to False.
     """
 
-    def __init__(self,
-                 optimizer: Union[Optimizer, BaseOptimWrapper],
-                 param_name: str,
-                 warmup: float = 0.1,
-                 begin: int = 0,
-                 end: int = INF,
-                 last_step: int = -1,
-                 by_epoch: bool = True,
-                 verbose: bool = False) -> None:
+    def __init__(
+        self,
+        optimizer: Union[Optimizer, BaseOptimWrapper],
+        param_name: str,
+        warmup: float = 0.1,
+        begin: int = 0,
+        end: int = INF,
+        last_step: int = -1,
+        by_epoch: bool = True,
+        verbose: bool = False,
+    ) -> None:
         if end == INF:
-            raise ValueError(f'{type(self).__name__}: end must be given (the '
-                             'cosine spans the whole schedule)')
+            raise ValueError(
+                f'{type(self).__name__}: end must be given (the '
+                'cosine spans the whole schedule)'
+            )
         if not 0 <= warmup < 1:
-            raise ValueError(f'{type(self).__name__}: warmup must be in [0, '
-                             f'1), got {warmup}')
+            raise ValueError(
+                f'{type(self).__name__}: warmup must be in [0, '
+                f'1), got {warmup}'
+            )
         self.warmup = warmup
         super().__init__(
             optimizer,
@@ -80,27 +88,33 @@ class WarmupCosineParamScheduler(_ParamScheduler):
             end=end,
             last_step=last_step,
             by_epoch=by_epoch,
-            verbose=verbose)
+            verbose=verbose,
+        )
 
     @classmethod
-    def build_iter_from_epoch(cls,
-                              *args,
-                              begin: float = 0,
-                              end: float = INF,
-                              by_epoch: bool = True,
-                              epoch_length: int = None,
-                              **kwargs):
+    def build_iter_from_epoch(
+        cls,
+        *args,
+        begin: float = 0,
+        end: float = INF,
+        by_epoch: bool = True,
+        epoch_length: int = None,
+        **kwargs,
+    ):
         """Iteration-based instance from epoch-based ``begin``/``end``."""
         if not by_epoch or not epoch_length:
-            raise ValueError('build_iter_from_epoch needs by_epoch=True and '
-                             f'a positive epoch_length, got {epoch_length}')
+            raise ValueError(
+                'build_iter_from_epoch needs by_epoch=True and '
+                f'a positive epoch_length, got {epoch_length}'
+            )
         end = int(end * epoch_length) if end != INF else end
         return cls(
             *args,
             begin=int(begin * epoch_length),
             end=end,
             by_epoch=False,
-            **kwargs)
+            **kwargs,
+        )
 
     def _get_value(self) -> list:
         progress = self.last_step / (self.end - self.begin)

@@ -1,12 +1,15 @@
 """mmengine's Runner, able to load its own and the released checkpoints."""
+
 from typing import Callable, List, Tuple, Union
 
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from hbi.models.retrievers.model_checkpoint import (DEFAULT_REVISE_KEYS,
-                                                    load_converted_state,
-                                                    read_model_checkpoint)
+from hbi.models.retrievers.model_checkpoint import (
+    DEFAULT_REVISE_KEYS,
+    load_converted_state,
+    read_model_checkpoint,
+)
 from hbi.registry import RUNNERS
 from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
 
@@ -26,12 +29,13 @@ class HBIRunner(Runner):
       (hbi, released HBI, CLIP4Clip, OpenAI CLIP), checked.
     """
 
-    def load_checkpoint(self,
-                        filename: str,
-                        map_location: Union[str, Callable] = 'cpu',
-                        strict: bool = False,
-                        revise_keys: List[Tuple[str, str]] = list(
-                            DEFAULT_REVISE_KEYS)):
+    def load_checkpoint(
+        self,
+        filename: str,
+        map_location: Union[str, Callable] = 'cpu',
+        strict: bool = False,
+        revise_keys: List[Tuple[str, str]] = list(DEFAULT_REVISE_KEYS),
+    ):
         """Load ``filename`` into the model; see the class docstring.
 
         ``strict`` is accepted for mmengine's signature; loads are always
@@ -43,10 +47,12 @@ class HBIRunner(Runner):
                 the model (all listed).
         """
         checkpoint, converted, layout = read_model_checkpoint(
-            filename, map_location, revise_keys)
+            filename, map_location, revise_keys
+        )
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        model = self.model.module if is_model_wrapper(
-            self.model) else self.model
+        model = (
+            self.model.module if is_model_wrapper(self.model) else self.model
+        )
         load_converted_state(model, converted, layout, filename)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename} (layout: {layout})')

@@ -17,13 +17,19 @@ similarity blocks on the same inputs, and the matrix is bitwise identical
 (a different batch composition can change float results: BLAS picks kernels
 by matrix size). No sampler pads, so no item is encoded twice.
 """
+
 import math
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
-from mmengine.dist import (all_gather_object, gather_object, get_rank,
-                           get_world_size, is_main_process)
+from mmengine.dist import (
+    all_gather_object,
+    gather_object,
+    get_rank,
+    get_world_size,
+    is_main_process,
+)
 from torch.utils.data import DataLoader, Sampler
 from tqdm import tqdm
 
@@ -49,30 +55,42 @@ class BlockBatchSampler(Sampler):
         world_size (int): Number of ranks. Defaults to the current world.
     """
 
-    def __init__(self,
-                 num_items: int,
-                 block_size: int,
-                 batch_size: int,
-                 rank: Optional[int] = None,
-                 world_size: Optional[int] = None) -> None:
-        for name, value in (('block_size', block_size),
-                            ('batch_size', batch_size)):
+    def __init__(
+        self,
+        num_items: int,
+        block_size: int,
+        batch_size: int,
+        rank: Optional[int] = None,
+        world_size: Optional[int] = None,
+    ) -> None:
+        for name, value in (
+            ('block_size', block_size),
+            ('batch_size', batch_size),
+        ):
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f'BlockBatchSampler: `{name}` must be a '
-                                 f'positive int, got {value!r}')
+                raise ValueError(
+                    f'BlockBatchSampler: `{name}` must be a '
+                    f'positive int, got {value!r}'
+                )
         self.num_items = num_items
         self.block_size, self.batch_size = block_size, batch_size
         self.rank = get_rank() if rank is None else rank
-        self.world_size = get_world_size() if world_size is None \
-            else world_size
+        self.world_size = (
+            get_world_size() if world_size is None else world_size
+        )
         if not 0 <= self.rank < self.world_size:
-            raise ValueError(f'BlockBatchSampler: rank {self.rank} is not in '
-                             f'[0, {self.world_size})')
+            raise ValueError(
+                f'BlockBatchSampler: rank {self.rank} is not in '
+                f'[0, {self.world_size})'
+            )
 
     def blocks(self) -> List[Tuple[int, int]]:
         """``(start, stop)`` of the blocks of this rank, ascending."""
-        starts = range(self.rank * self.block_size, self.num_items,
-                       self.world_size * self.block_size)
+        starts = range(
+            self.rank * self.block_size,
+            self.num_items,
+            self.world_size * self.block_size,
+        )
         return [(s, min(s + self.block_size, self.num_items)) for s in starts]
 
     def __iter__(self) -> Iterator[List[int]]:
@@ -83,7 +101,8 @@ class BlockBatchSampler(Sampler):
     def __len__(self) -> int:
         return sum(
             math.ceil((stop - start) / self.batch_size)
-            for start, stop in self.blocks())
+            for start, stop in self.blocks()
+        )
 
     def num_owned(self) -> int:
         """Number of indices this rank yields."""
@@ -106,17 +125,24 @@ def _progress(desc: str, total: Optional[int], unit: str) -> tqdm:
     world = get_world_size()
     if world > 1:
         desc = f'{desc} (rank 0 share, {world} ranks)'
-    return tqdm(desc=desc, total=total, unit=unit, unit_scale=True,
-                disable=not is_main_process(), dynamic_ncols=True)
+    return tqdm(
+        desc=desc,
+        total=total,
+        unit=unit,
+        unit_scale=True,
+        disable=not is_main_process(),
+        dynamic_ncols=True,
+    )
 
 
 @torch.no_grad()
-def encode_items(model,
-                 loader: DataLoader,
-                 modality: str,
-                 fp16: bool = False,
-                 gather: bool = True) -> Tuple[np.ndarray, Optional[dict],
-                                               np.ndarray]:
+def encode_items(
+    model,
+    loader: DataLoader,
+    modality: str,
+    fp16: bool = False,
+    gather: bool = True,
+) -> Tuple[np.ndarray, Optional[dict], np.ndarray]:
     """Encode every item of ``loader`` once, optionally gathered from all
     ranks.
 
@@ -137,20 +163,24 @@ def encode_items(model,
     device = next(model.parameters()).device
     indices, video_indices, feats = [], [], []
     sampler = loader.batch_sampler
-    total = sampler.num_owned() if isinstance(
-        sampler, BlockBatchSampler) else None
+    total = (
+        sampler.num_owned() if isinstance(sampler, BlockBatchSampler) else None
+    )
     progress = _progress(f'encode {modality}s', total, modality)
     for batch in loader:
         data = model.data_preprocessor(batch, False)
         inputs, samples = data['inputs'], data['data_samples']
-        with torch.autocast(device.type, enabled=fp16 and
-                            device.type == 'cuda'):
+        with torch.autocast(
+            device.type, enabled=fp16 and device.type == 'cuda'
+        ):
             if modality == 'text':
-                out = model.encode_text(inputs['input_ids'],
-                                        inputs['attention_mask'])
+                out = model.encode_text(
+                    inputs['input_ids'], inputs['attention_mask']
+                )
             else:
-                out = model.encode_video(inputs['frames'],
-                                         inputs['frame_mask'])
+                out = model.encode_video(
+                    inputs['frames'], inputs['frame_mask']
+                )
         feats.append(map_tensors(lambda t: t.float().cpu(), out))
         for sample in samples:
             indices.append(sample.metainfo[index_key])
@@ -161,10 +191,16 @@ def encode_items(model,
     # the concatenation, and nothing is copied again where nothing moves.
     local_feats = concat_tensors(feats) if feats else None
     del feats
-    local = (np.asarray(indices, dtype=np.int64),
-             np.asarray(video_indices, dtype=np.int64), local_feats)
-    parts = all_gather_object(local) if gather and get_world_size() > 1 \
+    local = (
+        np.asarray(indices, dtype=np.int64),
+        np.asarray(video_indices, dtype=np.int64),
+        local_feats,
+    )
+    parts = (
+        all_gather_object(local)
+        if gather and get_world_size() > 1
         else [local]
+    )
     del local, local_feats
     all_indices = np.concatenate([p[0] for p in parts])
     all_video_indices = np.concatenate([p[1] for p in parts])
@@ -186,14 +222,16 @@ def _rows(features: dict, start: int, stop: int, device) -> dict:
 
 
 @torch.no_grad()
-def similarity_rows(model,
-                    text: Optional[dict],
-                    video: dict,
-                    row_blocks: List[Tuple[int, int]],
-                    num_videos: int,
-                    block_size: int = 1024,
-                    key: str = 'fused',
-                    rows_per_call: int = 2048) -> np.ndarray:
+def similarity_rows(
+    model,
+    text: Optional[dict],
+    video: dict,
+    row_blocks: List[Tuple[int, int]],
+    num_videos: int,
+    block_size: int = 1024,
+    key: str = 'fused',
+    rows_per_call: int = 2048,
+) -> np.ndarray:
     """Score some text rows against all videos, block by block.
 
     Only one block of text features and one of video features are on the
@@ -230,45 +268,68 @@ def similarity_rows(model,
         t = _rows(text, start, stop, device)
         for c in range(0, num_videos, block_size):
             v = _rows(video, c, c + block_size, device)
-            block = model.similarity(t, v, levels=(key, ))[key].float().cpu(
-            ).numpy()
-            sim[offset:offset + block.shape[0],
-                c:c + block.shape[1]] = block
+            block = (
+                model.similarity(t, v, levels=(key,))[key]
+                .float()
+                .cpu()
+                .numpy()
+            )
+            sim[offset : offset + block.shape[0], c : c + block.shape[1]] = (
+                block
+            )
             progress.update(block.size)
         offset += stop - start
     progress.close()
     return sim
 
 
-def merge_row_blocks(row_blocks: List[Tuple[int, int]],
-                     max_rows: int) -> List[Tuple[int, int]]:
+def merge_row_blocks(
+    row_blocks: List[Tuple[int, int]], max_rows: int
+) -> List[Tuple[int, int]]:
     """Join consecutive ``(start, stop)`` blocks (a block's start is the
     previous stop) into blocks of at most ``max_rows`` rows; a block longer
     than that is kept whole."""
     merged: List[Tuple[int, int]] = []
     for start, stop in row_blocks:
-        if merged and merged[-1][1] == start and \
-                stop - merged[-1][0] <= max_rows:
+        if (
+            merged
+            and merged[-1][1] == start
+            and stop - merged[-1][0] <= max_rows
+        ):
             merged[-1] = (merged[-1][0], stop)
         else:
             merged.append((start, stop))
     return merged
 
 
-def similarity_matrix(model, text: dict, video: dict, num_texts: int,
-                      num_videos: int, block_size: int = 1024,
-                      key: str = 'fused') -> np.ndarray:
+def similarity_matrix(
+    model,
+    text: dict,
+    video: dict,
+    num_texts: int,
+    num_videos: int,
+    block_size: int = 1024,
+    key: str = 'fused',
+) -> np.ndarray:
     """Fill the whole [N_t, N_v] matrix on this process in
     ``block_size x block_size`` blocks."""
     return similarity_rows(
-        model, text, video,
-        [(r, min(r + block_size, num_texts))
-         for r in range(0, num_texts, block_size)], num_videos, block_size,
-        key)
+        model,
+        text,
+        video,
+        [
+            (r, min(r + block_size, num_texts))
+            for r in range(0, num_texts, block_size)
+        ],
+        num_videos,
+        block_size,
+        key,
+    )
 
 
-def gather_rows(indices: np.ndarray, rows: np.ndarray,
-                num_rows: int) -> Optional[np.ndarray]:
+def gather_rows(
+    indices: np.ndarray, rows: np.ndarray, num_rows: int
+) -> Optional[np.ndarray]:
     """Assemble the rows of all ranks into the full matrix on rank 0.
 
     Args:
@@ -288,8 +349,11 @@ def gather_rows(indices: np.ndarray, rows: np.ndarray,
         - indices: :math:`(n,)`; rows: :math:`(n, *)`.
         - output: :math:`(N, *)`.
     """
-    parts = gather_object((indices, rows)) if get_world_size() > 1 \
+    parts = (
+        gather_object((indices, rows))
+        if get_world_size() > 1
         else [(indices, rows)]
+    )
     if parts is None:
         return None
     all_indices = np.concatenate([p[0] for p in parts])
@@ -297,8 +361,9 @@ def gather_rows(indices: np.ndarray, rows: np.ndarray,
         raise RuntimeError(
             f'retrieval evaluation: the ranks scored rows {all_indices[:10]}'
             f'... ({len(all_indices)} rows) instead of each of the '
-            f'{num_rows} rows once')
-    full = np.empty((num_rows, ) + rows.shape[1:], dtype=rows.dtype)
+            f'{num_rows} rows once'
+        )
+    full = np.empty((num_rows,) + rows.shape[1:], dtype=rows.dtype)
     for idx, part in parts:
         full[idx] = part
     return full

@@ -1,4 +1,5 @@
 """Validation and test loops for text-video retrieval (one shared body)."""
+
 from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
@@ -8,38 +9,51 @@ from mmengine.runner import TestLoop, ValLoop
 from torch.utils.data import DataLoader
 
 from hbi.registry import LOOPS
-from .retrieval_evaluation import (BlockBatchSampler, encode_items,
-                                   gather_rows, similarity_rows)
+
+from .retrieval_evaluation import (
+    BlockBatchSampler,
+    encode_items,
+    gather_rows,
+    similarity_rows,
+)
 
 
-def _view_loader(loader: DataLoader, modality: str,
-                 block_size: Optional[int] = None) -> DataLoader:
+def _view_loader(
+    loader: DataLoader, modality: str, block_size: Optional[int] = None
+) -> DataLoader:
     """A loader like ``loader`` over the dataset's text-only or video-only
     view, split across ranks by :class:`BlockBatchSampler` (blocks of
     ``block_size`` items, default one batch), without shuffling or
     padding."""
     view = loader.dataset.with_modality(modality)
     sampler = BlockBatchSampler(
-        len(view), block_size or loader.batch_size, loader.batch_size,
-        get_rank(), get_world_size())
+        len(view),
+        block_size or loader.batch_size,
+        loader.batch_size,
+        get_rank(),
+        get_world_size(),
+    )
     return DataLoader(
         view,
         batch_sampler=sampler,
         num_workers=loader.num_workers,
         collate_fn=loader.collate_fn,
         worker_init_fn=loader.worker_init_fn,
-        pin_memory=loader.pin_memory)
+        pin_memory=loader.pin_memory,
+    )
 
 
 def _check_all(ids: np.ndarray, name: str) -> None:
     if not np.array_equal(ids, np.arange(len(ids))):
-        raise RuntimeError(f'evaluation lost some {name}: got indices '
-                           f'{ids[:10]}... of {len(ids)}')
+        raise RuntimeError(
+            f'evaluation lost some {name}: got indices '
+            f'{ids[:10]}... of {len(ids)}'
+        )
 
 
-def score_texts(model, loader: DataLoader, video_feats: dict,
-                num_videos: int, loop) -> Tuple[Optional[np.ndarray],
-                                                Optional[np.ndarray]]:
+def score_texts(
+    model, loader: DataLoader, video_feats: dict, num_videos: int, loop
+) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
     """Encode this rank's text blocks of ``loader``'s text view, score them
     against all videos and gather the rows on rank 0.
 
@@ -48,62 +62,81 @@ def score_texts(model, loader: DataLoader, video_feats: dict,
         ``(None, None)`` on the other ranks.
     """
     text_loader = _view_loader(loader, 'text', loop.text_block_size)
-    ids, feats, to_video = encode_items(model, text_loader, 'text',
-                                        loop.fp16, gather=False)
+    ids, feats, to_video = encode_items(
+        model, text_loader, 'text', loop.fp16, gather=False
+    )
     blocks, offset = [], 0
     for start, stop in text_loader.batch_sampler.blocks():
         blocks.append((offset, offset + stop - start))
         offset += stop - start
-    rows = similarity_rows(model, feats, video_feats, blocks, num_videos,
-                           loop.block_size)
+    rows = similarity_rows(
+        model, feats, video_feats, blocks, num_videos, loop.block_size
+    )
     num_texts = len(text_loader.dataset)
     sim = gather_rows(ids, rows, num_texts)
     text_to_video = gather_rows(ids, to_video, num_texts)
     return sim, text_to_video
 
 
-def run_retrieval_evaluation(loop, stage: str,
-                             dump: Optional[str] = None) -> Dict[str, float]:
+def run_retrieval_evaluation(
+    loop, stage: str, dump: Optional[str] = None
+) -> Dict[str, float]:
     """Encode texts and videos once each, score the matrix split by text
     rows across ranks, and evaluate it on rank 0; calls the runner's
     ``before/after_{stage}`` hooks."""
     runner = loop.runner
     runner.call_hook(f'before_{stage}')
     runner.call_hook(f'before_{stage}_epoch')
-    model = runner.model.module if is_model_wrapper(
-        runner.model) else runner.model
+    model = (
+        runner.model.module if is_model_wrapper(runner.model) else runner.model
+    )
     model.eval()
     video_ids, video_feats, _ = encode_items(
-        model, _view_loader(loop.dataloader, 'video'), 'video', loop.fp16)
+        model, _view_loader(loop.dataloader, 'video'), 'video', loop.fp16
+    )
     _check_all(video_ids, 'videos')
-    sim, text_to_video = score_texts(model, loop.dataloader, video_feats,
-                                     len(video_ids), loop)
+    sim, text_to_video = score_texts(
+        model, loop.dataloader, video_feats, len(video_ids), loop
+    )
     bank_sim = None
     if loop.bank_dataloader is not None:
         if not isinstance(loop.bank_dataloader, DataLoader):
             loop.bank_dataloader = runner.build_dataloader(
-                loop.bank_dataloader, seed=runner.seed)
-        bank_sim, _ = score_texts(model, loop.bank_dataloader, video_feats,
-                                  len(video_ids), loop)
+                loop.bank_dataloader, seed=runner.seed
+            )
+        bank_sim, _ = score_texts(
+            model, loop.bank_dataloader, video_feats, len(video_ids), loop
+        )
         if bank_sim is not None:
-            runner.logger.info('QB-Norm query bank: '
-                               f'{bank_sim.shape[0]} captions scored against '
-                               f'the {bank_sim.shape[1]} evaluated videos')
+            runner.logger.info(
+                'QB-Norm query bank: '
+                f'{bank_sim.shape[0]} captions scored against '
+                f'the {bank_sim.shape[1]} evaluated videos'
+            )
     del video_feats
     if is_main_process():
         if dump:
             dataset = loop.dataloader.dataset
             extra = {} if bank_sim is None else dict(bank_similarity=bank_sim)
             np.savez_compressed(
-                dump, similarity=sim, text_to_video=text_to_video,
+                dump,
+                similarity=sim,
+                text_to_video=text_to_video,
                 video_ids=np.asarray([v['video_id'] for v in dataset.videos]),
                 captions=np.asarray([t['caption'] for t in dataset.texts]),
-                **extra)
+                **extra,
+            )
             runner.logger.info(f'similarity matrix and ids dumped to {dump}')
         loop.evaluator.process(
-            data_samples=[dict(similarity=sim, text_to_video=text_to_video,
-                               bank_similarity=bank_sim)],
-            data_batch=None)
+            data_samples=[
+                dict(
+                    similarity=sim,
+                    text_to_video=text_to_video,
+                    bank_similarity=bank_sim,
+                )
+            ],
+            data_batch=None,
+        )
     # RetrievalMetric computes on rank 0 and broadcasts to the others.
     metrics = loop.evaluator.evaluate(1)
     runner.call_hook(f'after_{stage}_epoch', metrics=metrics)
@@ -114,22 +147,31 @@ def run_retrieval_evaluation(loop, stage: str,
 class _RetrievalLoopMixin:
     """Arguments shared by the retrieval val and test loops."""
 
-    def _setup(self, block_size: int, text_block_size: int,
-               bank_dataloader: Union[DataLoader, dict, None],
-               dump: Optional[str] = None) -> None:
-        for name, value in (('block_size', block_size),
-                            ('text_block_size', text_block_size)):
+    def _setup(
+        self,
+        block_size: int,
+        text_block_size: int,
+        bank_dataloader: Union[DataLoader, dict, None],
+        dump: Optional[str] = None,
+    ) -> None:
+        for name, value in (
+            ('block_size', block_size),
+            ('text_block_size', text_block_size),
+        ):
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f'{type(self).__name__}: `{name}` must be a '
-                                 f'positive int, got {value!r}')
+                raise ValueError(
+                    f'{type(self).__name__}: `{name}` must be a '
+                    f'positive int, got {value!r}'
+                )
         self.block_size, self.text_block_size = block_size, text_block_size
         self.bank_dataloader, self.dump = bank_dataloader, dump
 
 
 _ARGS_DOC = """
     Args:
-        runner, dataloader, evaluator, fp16: as :class:`mmengine.runner.{base}`.
-        block_size (int): Videos per block of the similarity matrix.
+        runner, dataloader, evaluator, fp16: as
+        :class:`mmengine.runner.{base}`. block_size (int): Videos per block of
+        the similarity matrix.
             Defaults to 1024.
         text_block_size (int): Texts per block of the similarity matrix;
             text blocks are the unit shared out among ranks (block ``b`` to
@@ -146,14 +188,21 @@ _ARGS_DOC = """
 
 @LOOPS.register_module()
 class RetrievalValLoop(_RetrievalLoopMixin, ValLoop):
-    __doc__ = ('Validation for retrieval: items encoded once, matrix split '
-               'by text blocks across ranks.\n' +
-               _ARGS_DOC.format(base='ValLoop'))
+    __doc__ = (
+        'Validation for retrieval: items encoded once, matrix split '
+        'by text blocks across ranks.\n' + _ARGS_DOC.format(base='ValLoop')
+    )
 
-    def __init__(self, runner, dataloader, evaluator, fp16: bool = False,
-                 block_size: int = 1024, text_block_size: int = 256,
-                 bank_dataloader: Union[DataLoader, dict, None] = None
-                 ) -> None:
+    def __init__(
+        self,
+        runner,
+        dataloader,
+        evaluator,
+        fp16: bool = False,
+        block_size: int = 1024,
+        text_block_size: int = 256,
+        bank_dataloader: Union[DataLoader, dict, None] = None,
+    ) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
         self._setup(block_size, text_block_size, bank_dataloader)
 
@@ -163,17 +212,26 @@ class RetrievalValLoop(_RetrievalLoopMixin, ValLoop):
 
 @LOOPS.register_module()
 class RetrievalTestLoop(_RetrievalLoopMixin, TestLoop):
-    __doc__ = ('Test for retrieval; like :class:`RetrievalValLoop`.\n' +
-               _ARGS_DOC.format(base='TestLoop') +
-               '        dump (str, optional): A ``.npz`` path receiving the '
-               'matrix,\n            ``text_to_video``, video ids, captions '
-               'and the QB-Norm bank\n            matrix if any. Defaults to '
-               'None.\n')
+    __doc__ = (
+        'Test for retrieval; like :class:`RetrievalValLoop`.\n'
+        + _ARGS_DOC.format(base='TestLoop')
+        + '        dump (str, optional): A ``.npz`` path receiving the '
+        'matrix,\n            ``text_to_video``, video ids, captions '
+        'and the QB-Norm bank\n            matrix if any. Defaults to '
+        'None.\n'
+    )
 
-    def __init__(self, runner, dataloader, evaluator, fp16: bool = False,
-                 block_size: int = 1024, text_block_size: int = 256,
-                 bank_dataloader: Union[DataLoader, dict, None] = None,
-                 dump: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        runner,
+        dataloader,
+        evaluator,
+        fp16: bool = False,
+        block_size: int = 1024,
+        text_block_size: int = 256,
+        bank_dataloader: Union[DataLoader, dict, None] = None,
+        dump: Optional[str] = None,
+    ) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
         self._setup(block_size, text_block_size, bank_dataloader, dump)
 

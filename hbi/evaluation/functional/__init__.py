@@ -1,10 +1,19 @@
 from .rescoring import dual_softmax, qb_norm
-from .retrieval import (format_retrieval_table, recall_summary,
-                        retrieval_metrics, text_to_video_ranks,
-                        video_to_text_ranks)
+from .retrieval import (
+    format_retrieval_table,
+    recall_summary,
+    retrieval_metrics,
+    text_to_video_ranks,
+    video_to_text_ranks,
+)
 
 __all__ = [
-    'text_to_video_ranks', 'video_to_text_ranks', 'recall_summary',
-    'retrieval_metrics', 'format_retrieval_table', 'dual_softmax', 'qb_norm'
+    'text_to_video_ranks',
+    'video_to_text_ranks',
+    'recall_summary',
+    'retrieval_metrics',
+    'format_retrieval_table',
+    'dual_softmax',
+    'qb_norm',
 ]
 from .qa import qa_accuracy  # noqa: E402,F401

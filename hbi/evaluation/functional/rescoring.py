@@ -10,6 +10,7 @@ reference implementations (CAMoE, ``ioanacroi/qb-norm``) materialise several
 full ``exp`` copies of the matrix, whereas these work in row chunks with a
 log-sum-exp so that ``beta * sim`` or ``temperature * sim`` cannot overflow.
 """
+
 import math
 from typing import Optional, Tuple
 
@@ -22,10 +23,15 @@ __all__ = ['dual_softmax', 'qb_norm']
 
 def _check_positive(value: float, name: str) -> float:
     """Return ``float(value)`` or raise unless it is finite and > 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or value <= 0:
-        raise ValueError(f'`{name}` must be a finite number > 0, got '
-                         f'{value!r}')
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(
+            f'`{name}` must be a finite number > 0, got {value!r}'
+        )
     return float(value)
 
 
@@ -34,10 +40,9 @@ def _output_dtype(sim: np.ndarray) -> np.dtype:
     return np.result_type(sim.dtype, np.float32)
 
 
-def _column_logsumexp(sim: np.ndarray,
-                       scale: float,
-                       exp_out: Optional[np.ndarray] = None
-                       ) -> Tuple[np.ndarray, np.ndarray]:
+def _column_logsumexp(
+    sim: np.ndarray, scale: float, exp_out: Optional[np.ndarray] = None
+) -> Tuple[np.ndarray, np.ndarray]:
     """``log(sum_i exp(scale * sim[i, j]))`` per column, in row chunks.
 
     Args:
@@ -65,7 +70,8 @@ def _column_logsumexp(sim: np.ndarray,
     for rows in iter_row_chunks(*sim.shape):
         exps = np.exp(
             scale * sim[rows] - shift,
-            out=None if exp_out is None else exp_out[rows])
+            out=None if exp_out is None else exp_out[rows],
+        )
         total += exps.sum(axis=0, dtype=np.float64)
     return shift.astype(np.float64) + np.log(total), shift
 
@@ -119,10 +125,9 @@ def dual_softmax(sim: np.ndarray, temperature: float = 100.0) -> np.ndarray:
     return out
 
 
-def qb_norm(sim: np.ndarray,
-            bank_sim: np.ndarray,
-            k: int = 1,
-            beta: float = 20.0) -> np.ndarray:
+def qb_norm(
+    sim: np.ndarray, bank_sim: np.ndarray, k: int = 1, beta: float = 20.0
+) -> np.ndarray:
     """Querybank normalisation with the dynamic inverted softmax.
 
     Bogolin et al., "Cross Modal Retrieval with Querybank Normalisation",
@@ -172,10 +177,15 @@ def qb_norm(sim: np.ndarray,
     check_similarity(bank_sim, 'bank_sim', allow_inf=False)
     num_videos = sim.shape[1]
     if bank_sim.shape[1] != num_videos:
-        raise ValueError(f'`bank_sim` must score the same {num_videos} '
-                         f'gallery items as `sim`, got shape {bank_sim.shape}')
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) \
-            or not 1 <= k <= num_videos:
+        raise ValueError(
+            f'`bank_sim` must score the same {num_videos} '
+            f'gallery items as `sim`, got shape {bank_sim.shape}'
+        )
+    if (
+        isinstance(k, bool)
+        or not isinstance(k, (int, np.integer))
+        or not 1 <= k <= num_videos
+    ):
         raise ValueError(f'`k` must be an int in [1, {num_videos}], got {k!r}')
     beta = _check_positive(beta, 'beta')
     out_dtype = _output_dtype(sim)

@@ -23,14 +23,18 @@ All functions process query rows in chunks, so the extra memory is bounded
 (a few tens of MB) whatever the matrix size; both directions of a
 60,000 x 3,000 float32 matrix take 1-2 s on two shared cores.
 """
+
 import re
 from typing import Dict, Iterator, Mapping, Sequence, Tuple
 
 import numpy as np
 
 __all__ = [
-    'text_to_video_ranks', 'video_to_text_ranks', 'recall_summary',
-    'retrieval_metrics', 'format_retrieval_table'
+    'text_to_video_ranks',
+    'video_to_text_ranks',
+    'recall_summary',
+    'retrieval_metrics',
+    'format_retrieval_table',
 ]
 
 # Elements per chunk of rows: ~4M elements keeps the float64 / bool
@@ -54,9 +58,9 @@ def iter_row_chunks(num_rows: int, num_cols: int) -> Iterator[slice]:
         yield slice(start, min(start + step, num_rows))
 
 
-def check_similarity(sim: np.ndarray,
-                     name: str = 'sim',
-                     allow_inf: bool = True) -> None:
+def check_similarity(
+    sim: np.ndarray, name: str = 'sim', allow_inf: bool = True
+) -> None:
     """Raise ``ValueError`` unless ``sim`` is a non-empty 2-D real matrix.
 
     Args:
@@ -69,31 +73,41 @@ def check_similarity(sim: np.ndarray,
         - sim: :math:`(N_q, N_g)`.
     """
     if not isinstance(sim, np.ndarray):
-        raise ValueError(f'`{name}` must be a numpy array, got '
-                         f'{type(sim).__name__}')
+        raise ValueError(
+            f'`{name}` must be a numpy array, got {type(sim).__name__}'
+        )
     if sim.ndim != 2:
-        raise ValueError(f'`{name}` must be 2-D [queries, gallery], got '
-                         f'shape {sim.shape}')
+        raise ValueError(
+            f'`{name}` must be 2-D [queries, gallery], got shape {sim.shape}'
+        )
     if 0 in sim.shape:
         raise ValueError(f'`{name}` must not be empty, got shape {sim.shape}')
-    if sim.dtype == np.bool_ or not (np.issubdtype(sim.dtype, np.floating)
-                                     or np.issubdtype(sim.dtype, np.integer)):
-        raise ValueError(f'`{name}` must have a real (float or int) dtype, '
-                         f'got {sim.dtype}')
+    if sim.dtype == np.bool_ or not (
+        np.issubdtype(sim.dtype, np.floating)
+        or np.issubdtype(sim.dtype, np.integer)
+    ):
+        raise ValueError(
+            f'`{name}` must have a real (float or int) dtype, got {sim.dtype}'
+        )
     if not np.issubdtype(sim.dtype, np.floating):
         return
     for rows in iter_row_chunks(*sim.shape):
         chunk = sim[rows]
         if np.isnan(chunk).any():
-            raise ValueError(f'`{name}` contains NaN (first in rows '
-                             f'{rows.start}..{rows.stop - 1})')
+            raise ValueError(
+                f'`{name}` contains NaN (first in rows '
+                f'{rows.start}..{rows.stop - 1})'
+            )
         if not allow_inf and np.isinf(chunk).any():
-            raise ValueError(f'`{name}` contains +-inf (first in rows '
-                             f'{rows.start}..{rows.stop - 1})')
+            raise ValueError(
+                f'`{name}` contains +-inf (first in rows '
+                f'{rows.start}..{rows.stop - 1})'
+            )
 
 
-def _check_text_to_video(text_to_video: np.ndarray, num_texts: int,
-                         num_videos: int) -> None:
+def _check_text_to_video(
+    text_to_video: np.ndarray, num_texts: int, num_videos: int
+) -> None:
     """Raise ``ValueError`` unless ``text_to_video`` indexes ``sim``'s
     columns.
 
@@ -106,20 +120,28 @@ def _check_text_to_video(text_to_video: np.ndarray, num_texts: int,
         - text_to_video: :math:`(N_t,)`.
     """
     if not isinstance(text_to_video, np.ndarray):
-        raise ValueError('`text_to_video` must be a numpy array, got '
-                         f'{type(text_to_video).__name__}')
-    if (text_to_video.dtype == np.bool_
-            or not np.issubdtype(text_to_video.dtype, np.integer)):
-        raise ValueError('`text_to_video` must have an integer dtype, got '
-                         f'{text_to_video.dtype}')
-    if text_to_video.shape != (num_texts, ):
+        raise ValueError(
+            '`text_to_video` must be a numpy array, got '
+            f'{type(text_to_video).__name__}'
+        )
+    if text_to_video.dtype == np.bool_ or not np.issubdtype(
+        text_to_video.dtype, np.integer
+    ):
+        raise ValueError(
+            '`text_to_video` must have an integer dtype, got '
+            f'{text_to_video.dtype}'
+        )
+    if text_to_video.shape != (num_texts,):
         raise ValueError(
             f'`text_to_video` must have shape ({num_texts},) to match '
-            f'`sim` [{num_texts}, {num_videos}], got {text_to_video.shape}')
+            f'`sim` [{num_texts}, {num_videos}], got {text_to_video.shape}'
+        )
     low, high = int(text_to_video.min()), int(text_to_video.max())
     if low < 0 or high >= num_videos:
-        raise ValueError(f'`text_to_video` must lie in [0, {num_videos - 1}] '
-                         f'(columns of `sim`), got values in [{low}, {high}]')
+        raise ValueError(
+            f'`text_to_video` must lie in [0, {num_videos - 1}] '
+            f'(columns of `sim`), got values in [{low}, {high}]'
+        )
 
 
 def _t2v_ranks(sim: np.ndarray, text_to_video: np.ndarray) -> np.ndarray:
@@ -142,12 +164,16 @@ def _v2t_ranks(sim: np.ndarray, text_to_video: np.ndarray) -> np.ndarray:
             f'video_to_text_ranks: {missing} of {num_videos} videos have no '
             f'caption in `text_to_video` (e.g. video '
             f'{int(np.flatnonzero(num_captions == 0)[0])}); their rank is '
-            'undefined')
+            'undefined'
+        )
     own_score = sim[np.arange(num_texts), text_to_video]
     best = np.full(num_videos, -np.inf)
     np.maximum.at(best, text_to_video, own_score)
-    best = best.astype(sim.dtype) if np.issubdtype(sim.dtype,
-                                                   np.floating) else best
+    best = (
+        best.astype(sim.dtype)
+        if np.issubdtype(sim.dtype, np.floating)
+        else best
+    )
     at_least_best = np.zeros(num_videos, dtype=np.int64)
     for rows in iter_row_chunks(num_texts, num_videos):
         at_least_best += (sim[rows] >= best[None, :]).sum(axis=0)
@@ -156,12 +182,14 @@ def _v2t_ranks(sim: np.ndarray, text_to_video: np.ndarray) -> np.ndarray:
     own_ties = np.bincount(
         text_to_video,
         weights=(own_score == best[text_to_video]),
-        minlength=num_videos).astype(np.int64)
+        minlength=num_videos,
+    ).astype(np.int64)
     return at_least_best - own_ties
 
 
-def text_to_video_ranks(sim: np.ndarray,
-                        text_to_video: np.ndarray) -> np.ndarray:
+def text_to_video_ranks(
+    sim: np.ndarray, text_to_video: np.ndarray
+) -> np.ndarray:
     """0-based rank of each caption's ground-truth video (pessimistic ties).
 
     ``rank[i] = #{v: sim[i, v] > g} + #{v != gt: sim[i, v] == g}`` with
@@ -187,8 +215,9 @@ def text_to_video_ranks(sim: np.ndarray,
     return _t2v_ranks(sim, text_to_video)
 
 
-def video_to_text_ranks(sim: np.ndarray,
-                        text_to_video: np.ndarray) -> np.ndarray:
+def video_to_text_ranks(
+    sim: np.ndarray, text_to_video: np.ndarray
+) -> np.ndarray:
     """0-based rank of each video's best-ranked own caption (pessimistic).
 
     Each video is a query over all captions (a column of ``sim``). With
@@ -221,8 +250,9 @@ def video_to_text_ranks(sim: np.ndarray,
     return _v2t_ranks(sim, text_to_video)
 
 
-def recall_summary(ranks: np.ndarray,
-                   ks: Sequence[int] = (1, 5, 10, 50)) -> Dict[str, float]:
+def recall_summary(
+    ranks: np.ndarray, ks: Sequence[int] = (1, 5, 10, 50)
+) -> Dict[str, float]:
     """Recall at ``ks`` (percent) and median / mean rank (1-based).
 
     Args:
@@ -237,11 +267,14 @@ def recall_summary(ranks: np.ndarray,
     """
     ranks = np.asarray(ranks)
     if ranks.ndim != 1 or ranks.size == 0:
-        raise ValueError('`ranks` must be a non-empty 1-D array, got shape '
-                         f'{ranks.shape}')
+        raise ValueError(
+            f'`ranks` must be a non-empty 1-D array, got shape {ranks.shape}'
+        )
     if not np.issubdtype(ranks.dtype, np.integer) or ranks.min() < 0:
-        raise ValueError('`ranks` must be non-negative integers, got dtype '
-                         f'{ranks.dtype} and min {ranks.min()}')
+        raise ValueError(
+            '`ranks` must be non-negative integers, got dtype '
+            f'{ranks.dtype} and min {ranks.min()}'
+        )
     ks = check_ks(ks)
     out = {f'R@{k}': float((ranks < k).mean() * 100) for k in ks}
     out['MdR'] = float(np.median(ranks) + 1)
@@ -260,18 +293,26 @@ def check_ks(ks: Sequence[int]) -> Tuple[int, ...]:
     """
     if isinstance(ks, (str, bytes)) or not isinstance(ks, Sequence):
         raise ValueError(f'`ks` must be a sequence of ints, got {ks!r}')
-    if not ks or any(
-            isinstance(k, bool) or not isinstance(k, (int, np.integer))
-            or k < 1 for k in ks) or len(set(ks)) != len(ks):
-        raise ValueError('`ks` must be distinct positive integers, got '
-                         f'{tuple(ks)!r}')
+    if (
+        not ks
+        or any(
+            isinstance(k, bool)
+            or not isinstance(k, (int, np.integer))
+            or k < 1
+            for k in ks
+        )
+        or len(set(ks)) != len(ks)
+    ):
+        raise ValueError(
+            f'`ks` must be distinct positive integers, got {tuple(ks)!r}'
+        )
     return tuple(int(k) for k in ks)
 
 
 def retrieval_metrics(
     sim: np.ndarray,
     text_to_video: np.ndarray,
-    ks: Sequence[int] = (1, 5, 10, 50)
+    ks: Sequence[int] = (1, 5, 10, 50),
 ) -> Dict[str, float]:
     """Both directions' recall summaries, keyed ``'t2v/R@1'`` ...
     ``'v2t/MnR'``.
@@ -293,8 +334,10 @@ def retrieval_metrics(
     check_similarity(sim)
     _check_text_to_video(text_to_video, *sim.shape)
     out = {}
-    for direction, ranks in (('t2v', _t2v_ranks(sim, text_to_video)),
-                             ('v2t', _v2t_ranks(sim, text_to_video))):
+    for direction, ranks in (
+        ('t2v', _t2v_ranks(sim, text_to_video)),
+        ('v2t', _v2t_ranks(sim, text_to_video)),
+    ):
         for key, value in recall_summary(ranks, ks).items():
             out[f'{direction}/{key}'] = value
     return out
@@ -339,13 +382,16 @@ def format_retrieval_table(metrics: Mapping[str, float]) -> str:
     header = ['method', 'direction'] + columns
     lines = [header]
     for (group, direction), cells in rows.items():
-        lines.append([group, direction] + [
-            f'{cells[c]:.1f}' if c in cells else '-' for c in columns
-        ])
+        lines.append(
+            [group, direction]
+            + [f'{cells[c]:.1f}' if c in cells else '-' for c in columns]
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     rendered = [
-        ' | '.join(cell.ljust(w) if i < 2 else cell.rjust(w)
-                   for i, (cell, w) in enumerate(zip(line, widths)))
+        ' | '.join(
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(line, widths))
+        )
         for line in lines
     ]
     rendered.insert(1, '-+-'.join('-' * w for w in widths))

@@ -1,5 +1,5 @@
 from .retrieval_metric import RetrievalMetric
 
 __all__ = ['RetrievalMetric']
-from .video_qa_accuracy import VideoQAAccuracy  # noqa: E402,F401
 from .banzhaf_estimator_metric import BanzhafEstimatorMetric  # noqa: E402,F401
+from .video_qa_accuracy import VideoQAAccuracy  # noqa: E402,F401

@@ -1,4 +1,5 @@
 """Held-out quality of the Banzhaf estimator (teacher) against its labels."""
+
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -36,15 +37,21 @@ class BanzhafEstimatorMetric(BaseMetric):
         for sample in data_samples:
             pred, gt = sample.get('pred_banzhaf'), sample.get('gt_banzhaf')
             if pred is None or gt is None:
-                raise ValueError('BanzhafEstimatorMetric: every data sample '
-                                 'needs pred_banzhaf and gt_banzhaf (use '
-                                 'BanzhafEstimatorTrainer)')
-            pred, gt = (torch.as_tensor(x).detach().cpu().double().numpy()
-                        for x in (pred, gt))
+                raise ValueError(
+                    'BanzhafEstimatorMetric: every data sample '
+                    'needs pred_banzhaf and gt_banzhaf (use '
+                    'BanzhafEstimatorTrainer)'
+                )
+            pred, gt = (
+                torch.as_tensor(x).detach().cpu().double().numpy()
+                for x in (pred, gt)
+            )
             if pred.shape != gt.shape:
-                raise ValueError(f'BanzhafEstimatorMetric: pred_banzhaf '
-                                 f'{pred.shape} and gt_banzhaf {gt.shape} '
-                                 'differ in shape')
+                raise ValueError(
+                    f'BanzhafEstimatorMetric: pred_banzhaf '
+                    f'{pred.shape} and gt_banzhaf {gt.shape} '
+                    'differ in shape'
+                )
             self.results.append((pred.ravel(), gt.ravel()))
 
     def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
@@ -52,8 +59,11 @@ class BanzhafEstimatorMetric(BaseMetric):
         gt = np.concatenate([r[1] for r in results])
         if gt.size == 0:
             raise ValueError('BanzhafEstimatorMetric: no entries to evaluate')
-        mse = float(np.mean((pred - gt)**2))
-        baseline = float(np.mean((gt - gt.mean())**2))
-        return dict(mse=mse, baseline_mse=baseline,
-                    relative_mse=mse / baseline if baseline > 0 else
-                    float('inf'), num_entries=int(gt.size))
+        mse = float(np.mean((pred - gt) ** 2))
+        baseline = float(np.mean((gt - gt.mean()) ** 2))
+        return dict(
+            mse=mse,
+            baseline_mse=baseline,
+            relative_mse=mse / baseline if baseline > 0 else float('inf'),
+            num_entries=int(gt.size),
+        )

@@ -1,5 +1,6 @@
 """Text-video retrieval metric: a thin mmengine wrapper around
 :mod:`hbi.evaluation.functional` (style pattern P7)."""
+
 from typing import Any, Dict, List, Literal, Optional, Sequence
 
 import numpy as np
@@ -9,9 +10,13 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from hbi.registry import METRICS
+
 from ..functional.rescoring import dual_softmax, qb_norm
-from ..functional.retrieval import (check_ks, format_retrieval_table,
-                                    retrieval_metrics)
+from ..functional.retrieval import (
+    check_ks,
+    format_retrieval_table,
+    retrieval_metrics,
+)
 
 RESCORERS = ('dsl', 'qb_norm')
 
@@ -22,8 +27,10 @@ def _to_numpy(value: Any, name: str) -> np.ndarray:
         return value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
         return value
-    raise ValueError(f'RetrievalMetric.process: `{name}` must be a numpy '
-                     f'array or a torch tensor, got {type(value).__name__}')
+    raise ValueError(
+        f'RetrievalMetric.process: `{name}` must be a numpy '
+        f'array or a torch tensor, got {type(value).__name__}'
+    )
 
 
 @METRICS.register_module()
@@ -73,28 +80,35 @@ class RetrievalMetric(BaseMetric):
 
     default_prefix: Optional[str] = None
 
-    def __init__(self,
-                 ks: Sequence[int] = (1, 5, 10, 50),
-                 rescorers: Sequence[str] = (),
-                 dsl_temperature: float = 100.0,
-                 qb_norm_k: int = 1,
-                 qb_norm_beta: float = 20.0,
-                 qb_norm_bank: Literal['given', 'self'] = 'given',
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        ks: Sequence[int] = (1, 5, 10, 50),
+        rescorers: Sequence[str] = (),
+        dsl_temperature: float = 100.0,
+        qb_norm_k: int = 1,
+        qb_norm_beta: float = 20.0,
+        qb_norm_bank: Literal['given', 'self'] = 'given',
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.ks = check_ks(ks)
         if isinstance(rescorers, str) or not isinstance(rescorers, Sequence):
-            raise ValueError('RetrievalMetric: `rescorers` must be a list of '
-                             f'names from {RESCORERS}, got {rescorers!r}')
+            raise ValueError(
+                'RetrievalMetric: `rescorers` must be a list of '
+                f'names from {RESCORERS}, got {rescorers!r}'
+            )
         unknown = [name for name in rescorers if name not in RESCORERS]
         if unknown or len(set(rescorers)) != len(rescorers):
             raise ValueError(
                 f'RetrievalMetric: `rescorers` must be distinct names from '
-                f'{RESCORERS}, got {tuple(rescorers)!r}')
+                f'{RESCORERS}, got {tuple(rescorers)!r}'
+            )
         if qb_norm_bank not in ('given', 'self'):
-            raise ValueError("RetrievalMetric: `qb_norm_bank` must be 'given' "
-                             f"or 'self', got {qb_norm_bank!r}")
+            raise ValueError(
+                "RetrievalMetric: `qb_norm_bank` must be 'given' "
+                f"or 'self', got {qb_norm_bank!r}"
+            )
         self.rescorers = tuple(rescorers)
         self.dsl_temperature = dsl_temperature
         self.qb_norm_k = qb_norm_k
@@ -117,9 +131,11 @@ class RetrievalMetric(BaseMetric):
         for sample in data_samples:
             missing = {'similarity', 'text_to_video'} - set(sample)
             if missing:
-                raise ValueError('RetrievalMetric.process: each sample needs '
-                                 f'keys similarity and text_to_video, missing '
-                                 f'{sorted(missing)}')
+                raise ValueError(
+                    'RetrievalMetric.process: each sample needs '
+                    f'keys similarity and text_to_video, missing '
+                    f'{sorted(missing)}'
+                )
             result = {
                 key: _to_numpy(sample[key], key)
                 for key in ('similarity', 'text_to_video', 'bank_similarity')
@@ -139,28 +155,39 @@ class RetrievalMetric(BaseMetric):
         if len(results) != 1:
             raise ValueError(
                 'RetrievalMetric expects exactly one processed sample holding '
-                f'the full similarity matrix, got {len(results)}')
+                f'the full similarity matrix, got {len(results)}'
+            )
         sim = results[0]['similarity']
         text_to_video = results[0]['text_to_video']
         metrics = retrieval_metrics(sim, text_to_video, self.ks)
         for name in self.rescorers:
             if name == 'dsl':
                 rescored = retrieval_metrics(
-                    dual_softmax(sim, self.dsl_temperature), text_to_video,
-                    self.ks)
+                    dual_softmax(sim, self.dsl_temperature),
+                    text_to_video,
+                    self.ks,
+                )
             else:
                 rescored = {
                     key: value
                     for key, value in retrieval_metrics(
-                        qb_norm(sim, self._bank(results[0]), self.qb_norm_k,
-                                self.qb_norm_beta), text_to_video,
-                        self.ks).items() if key.startswith('t2v/')
+                        qb_norm(
+                            sim,
+                            self._bank(results[0]),
+                            self.qb_norm_k,
+                            self.qb_norm_beta,
+                        ),
+                        text_to_video,
+                        self.ks,
+                    ).items()
+                    if key.startswith('t2v/')
                 }
             metrics.update({f'{name}/{k}': v for k, v in rescored.items()})
         print_log(
             'Text-video retrieval (ranks: pessimistic ties, v2t: best own '
             'caption)\n' + format_retrieval_table(metrics),
-            logger='current')
+            logger='current',
+        )
         return metrics
 
     def _bank(self, result: dict) -> np.ndarray:
@@ -172,7 +199,8 @@ class RetrievalMetric(BaseMetric):
                 "RetrievalMetric: rescorer 'qb_norm' needs `bank_similarity` "
                 '[Nb, Nv] in the processed sample (e.g. training captions vs '
                 "test videos), or qb_norm_bank='self' to use the test "
-                'captions as the bank')
+                'captions as the bank'
+            )
         return result['bank_similarity']
 
     def evaluate(self, size: int) -> dict:
@@ -193,8 +221,7 @@ class RetrievalMetric(BaseMetric):
             _metrics = self.compute_metrics(self.results)
             if self.prefix:
                 _metrics = {
-                    f'{self.prefix}/{k}': v
-                    for k, v in _metrics.items()
+                    f'{self.prefix}/{k}': v for k, v in _metrics.items()
                 }
             metrics = [_metrics]
         else:

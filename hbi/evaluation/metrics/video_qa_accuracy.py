@@ -1,4 +1,5 @@
 """mmengine metric wrapping :func:`hbi.evaluation.functional.qa_accuracy`."""
+
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
@@ -22,19 +23,28 @@ class VideoQAAccuracy(BaseMetric):
 
     default_prefix = 'qa'
 
-    def __init__(self, collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+    def __init__(
+        self, collect_device: str = 'cpu', prefix: Optional[str] = None
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
 
     def process(self, data_batch, data_samples: Sequence) -> None:
         for sample in data_samples:
-            get = sample.get if isinstance(sample, dict) else \
-                lambda k, s=sample: getattr(s, k, None)
+            get = (
+                sample.get
+                if isinstance(sample, dict)
+                else lambda k, s=sample: getattr(s, k, None)
+            )
             self.results.append(
-                (int(get('pred_answer')), int(get('gt_answer')),
-                 get('answer_type')))
+                (
+                    int(get('pred_answer')),
+                    int(get('gt_answer')),
+                    get('answer_type'),
+                )
+            )
 
     def compute_metrics(self, results: List) -> Dict[str, float]:
         pred, gt, types = zip(*results)
-        return qa_accuracy(pred, gt,
-                           None if any(t is None for t in types) else types)
+        return qa_accuracy(
+            pred, gt, None if any(t is None for t in types) else types
+        )

@@ -1,8 +1,10 @@
 """CLIP text encoder returning every token (HBI A2)."""
+
 from torch import Tensor, nn
 from transformers import CLIPTextConfig, CLIPTextModel
 
 from hbi.registry import MODELS
+
 from .clip_archs import clip_encoder_config_kwargs
 from .clip_tower_base import BaseCLIPTower
 
@@ -28,21 +30,27 @@ class CLIPTextTower(BaseCLIPTower):
 
     part, model_attr, projection_attr = 'text', 'text_model', 'text_projection'
 
-    def build_model(self, part_arch: dict,
-                    attn_implementation: str) -> CLIPTextModel:
-        return CLIPTextModel(CLIPTextConfig(
-            vocab_size=part_arch['vocab_size'],
-            max_position_embeddings=part_arch['context_length'],
-            projection_dim=self.arch['embed_dim'],
-            # transformers' legacy "argmax of input_ids" pooling (= OpenAI's);
-            # the pooled output is not used here.
-            bos_token_id=None,
-            eos_token_id=2,
-            pad_token_id=0,
-            **clip_encoder_config_kwargs(part_arch['width'],
-                                         part_arch['layers'],
-                                         part_arch['heads'],
-                                         attn_implementation)))
+    def build_model(
+        self, part_arch: dict, attn_implementation: str
+    ) -> CLIPTextModel:
+        return CLIPTextModel(
+            CLIPTextConfig(
+                vocab_size=part_arch['vocab_size'],
+                max_position_embeddings=part_arch['context_length'],
+                projection_dim=self.arch['embed_dim'],
+                # transformers' legacy "argmax of input_ids" pooling (=
+                # OpenAI's); the pooled output is not used here.
+                bos_token_id=None,
+                eos_token_id=2,
+                pad_token_id=0,
+                **clip_encoder_config_kwargs(
+                    part_arch['width'],
+                    part_arch['layers'],
+                    part_arch['heads'],
+                    attn_implementation,
+                ),
+            )
+        )
 
     @property
     def context_length(self) -> int:
@@ -64,8 +72,9 @@ class CLIPTextTower(BaseCLIPTower):
         if input_ids.shape[-1] > self.context_length:
             raise ValueError(
                 f'input_ids: {input_ids.shape[-1]} tokens exceed the '
-                f'context length {self.context_length}')
+                f'context length {self.context_length}'
+            )
         hidden = self.text_model(
-            input_ids=input_ids,
-            attention_mask=attention_mask).last_hidden_state
+            input_ids=input_ids, attention_mask=attention_mask
+        ).last_hidden_state
         return self.text_projection(hidden)

@@ -1,11 +1,15 @@
 """What the CLIP text and vision towers share (HBI A2)."""
+
 from typing import Optional, Union
 
 from mmengine.model import BaseModule
 from torch import nn
 
-from .clip_archs import (clip_projection, enable_activation_checkpointing,
-                         resolve_clip_arch)
+from .clip_archs import (
+    clip_projection,
+    enable_activation_checkpointing,
+    resolve_clip_arch,
+)
 from .openai_clip_conversion import load_openai_clip_into
 
 
@@ -36,22 +40,28 @@ class BaseCLIPTower(BaseModule):
             Defaults to False.
         init_cfg (dict, optional): mmengine init config. Defaults to None.
     """
+
     part: str
     model_attr: str
     projection_attr: str
 
-    def __init__(self,
-                 arch: Union[str, dict] = 'ViT-B/32',
-                 pretrained: Optional[str] = None,
-                 attn_implementation: str = 'sdpa',
-                 gradient_checkpointing: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        arch: Union[str, dict] = 'ViT-B/32',
+        pretrained: Optional[str] = None,
+        attn_implementation: str = 'sdpa',
+        gradient_checkpointing: bool = False,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.arch = resolve_clip_arch(arch)
         model = self.build_model(self.arch[self.part], attn_implementation)
         setattr(self, self.model_attr, model)
-        setattr(self, self.projection_attr,
-                clip_projection(self.width, self.embed_dim))
+        setattr(
+            self,
+            self.projection_attr,
+            clip_projection(self.width, self.embed_dim),
+        )
         if gradient_checkpointing:
             enable_activation_checkpointing(model)
         self.pretrained = pretrained
@@ -59,8 +69,9 @@ class BaseCLIPTower(BaseModule):
             self.load_openai_clip(pretrained)
             self._is_init = True
 
-    def build_model(self, part_arch: dict,
-                    attn_implementation: str) -> nn.Module:
+    def build_model(
+        self, part_arch: dict, attn_implementation: str
+    ) -> nn.Module:
         """The ``transformers`` model of ``part_arch`` (the arch's entry)."""
         raise NotImplementedError
 

@@ -1,8 +1,10 @@
 """CLIP image encoder giving one feature per frame (HBI A2)."""
+
 from torch import Tensor
 from transformers import CLIPVisionConfig, CLIPVisionModel
 
 from hbi.registry import MODELS
+
 from .clip_archs import clip_encoder_config_kwargs
 from .clip_tower_base import BaseCLIPTower
 
@@ -24,17 +26,23 @@ class CLIPVisionTower(BaseCLIPTower):
     part = 'vision'
     model_attr, projection_attr = 'vision_model', 'visual_projection'
 
-    def build_model(self, part_arch: dict,
-                    attn_implementation: str) -> CLIPVisionModel:
-        return CLIPVisionModel(CLIPVisionConfig(
-            image_size=part_arch['image_size'],
-            patch_size=part_arch['patch_size'],
-            num_channels=3,
-            projection_dim=self.arch['embed_dim'],
-            **clip_encoder_config_kwargs(part_arch['width'],
-                                         part_arch['layers'],
-                                         part_arch['heads'],
-                                         attn_implementation)))
+    def build_model(
+        self, part_arch: dict, attn_implementation: str
+    ) -> CLIPVisionModel:
+        return CLIPVisionModel(
+            CLIPVisionConfig(
+                image_size=part_arch['image_size'],
+                patch_size=part_arch['patch_size'],
+                num_channels=3,
+                projection_dim=self.arch['embed_dim'],
+                **clip_encoder_config_kwargs(
+                    part_arch['width'],
+                    part_arch['layers'],
+                    part_arch['heads'],
+                    attn_implementation,
+                ),
+            )
+        )
 
     def forward(self, pixels: Tensor) -> Tensor:
         """Encode images; see the class docstring for shapes."""

@@ -10,6 +10,7 @@ converted at load time (timm's ``checkpoint_filter_fn`` idea) instead of by an
 offline script. Conversion is a pure renaming / splitting / transposing: no
 value changes, so converted towers reproduce OpenAI's numbers.
 """
+
 import re
 import warnings
 import zipfile
@@ -48,8 +49,9 @@ _TEXT_RENAMES = {
 _VISION_RENAMES = {
     'visual.conv1.weight': 'vision_model.embeddings.patch_embedding.weight',
     'visual.class_embedding': 'vision_model.embeddings.class_embedding',
-    'visual.positional_embedding':
-    'vision_model.embeddings.position_embedding.weight',
+    'visual.positional_embedding': (
+        'vision_model.embeddings.position_embedding.weight'
+    ),
     'visual.ln_pre.weight': 'vision_model.pre_layrnorm.weight',
     'visual.ln_pre.bias': 'vision_model.pre_layrnorm.bias',
     'visual.ln_post.weight': 'vision_model.post_layernorm.weight',
@@ -70,12 +72,13 @@ def _is_torchscript_archive(path: str) -> bool:
     with zipfile.ZipFile(path) as archive:
         return any(
             name.endswith('/constants.pkl') or '/code/' in name
-            for name in archive.namelist())
+            for name in archive.namelist()
+        )
 
 
 def _strip_prefix(state_dict: StateDict, prefix: str) -> StateDict:
     if state_dict and all(k.startswith(prefix) for k in state_dict):
-        return {k[len(prefix):]: v for k, v in state_dict.items()}
+        return {k[len(prefix) :]: v for k, v in state_dict.items()}
     return state_dict
 
 
@@ -100,7 +103,7 @@ def read_state_dict(path: str) -> StateDict:
     try:
         is_jit = _is_torchscript_archive(path)
     except FileNotFoundError:
-        raise FileNotFoundError(f'checkpoint file not found: {path}')
+        raise FileNotFoundError(f'checkpoint file not found: {path}') from None
     if is_jit:
         # OpenAI released TorchScript archives; torch.jit is deprecated but
         # still the only reader of that format.
@@ -111,15 +114,16 @@ def read_state_dict(path: str) -> StateDict:
         state_dict = torch.load(path, map_location='cpu', weights_only=True)
     for key in ('state_dict', 'model'):
         if isinstance(state_dict, dict) and isinstance(
-                state_dict.get(key), dict):
+            state_dict.get(key), dict
+        ):
             state_dict = state_dict[key]
             break
     if not isinstance(state_dict, dict):
-        raise ValueError(f'{path}: expected a state dict, got '
-                         f'{type(state_dict).__name__}')
+        raise ValueError(
+            f'{path}: expected a state dict, got {type(state_dict).__name__}'
+        )
     state_dict = {
-        k: v
-        for k, v in state_dict.items() if isinstance(v, torch.Tensor)
+        k: v for k, v in state_dict.items() if isinstance(v, torch.Tensor)
     }
     return _strip_prefix(state_dict, 'module.')
 
@@ -143,22 +147,22 @@ def load_openai_clip_state_dict(path: str) -> StateDict:
     state_dict = read_state_dict(path)
     if any(k.startswith('clip.') for k in state_dict):
         state_dict = {
-            k[len('clip.'):]: v
-            for k, v in state_dict.items() if k.startswith('clip.')
+            k[len('clip.') :]: v
+            for k, v in state_dict.items()
+            if k.startswith('clip.')
         }
     if not any(marker in state_dict for marker in _CLIP_MARKERS):
         raise ValueError(
             f'{path} is not an OpenAI CLIP checkpoint: none of '
             f'{list(_CLIP_MARKERS)} found (first keys: '
-            f'{sorted(state_dict)[:5]})')
-    return {
-        k: v
-        for k, v in state_dict.items() if k not in _OPENAI_META_KEYS
-    }
+            f'{sorted(state_dict)[:5]})'
+        )
+    return {k: v for k, v in state_dict.items() if k not in _OPENAI_META_KEYS}
 
 
-def convert_openai_resblock(state_dict: StateDict, src_prefix: str,
-                            dst_prefix: str) -> StateDict:
+def convert_openai_resblock(
+    state_dict: StateDict, src_prefix: str, dst_prefix: str
+) -> StateDict:
     """Convert one OpenAI ``ResidualAttentionBlock`` to a ``CLIPEncoderLayer``.
 
     The fused ``attn.in_proj_weight/bias`` is split into q/k/v (in that
@@ -180,7 +184,7 @@ def convert_openai_resblock(state_dict: StateDict, src_prefix: str,
     for key, value in state_dict.items():
         if not key.startswith(src_prefix):
             continue
-        suffix = key[len(src_prefix):]
+        suffix = key[len(src_prefix) :]
         if suffix in _FUSED_IN_PROJ:
             kind = _FUSED_IN_PROJ[suffix]
             for name, part in zip('qkv', value.chunk(3, dim=0)):
@@ -195,8 +199,9 @@ def _block_indices(keys: Iterable[str], root: str) -> List[int]:
     return sorted({int(m.group(1)) for k in keys if (m := pattern.match(k))})
 
 
-def convert_openai_resblocks(state_dict: StateDict, src_root: str,
-                             dst_root: str) -> StateDict:
+def convert_openai_resblocks(
+    state_dict: StateDict, src_root: str, dst_root: str
+) -> StateDict:
     """Convert every block ``{src_root}{i}.*`` to ``{dst_root}{i}.*`` with
     :func:`convert_openai_resblock`.
 
@@ -211,13 +216,19 @@ def convert_openai_resblocks(state_dict: StateDict, src_root: str,
     out = {}
     for i in _block_indices(state_dict, src_root):
         out.update(
-            convert_openai_resblock(state_dict, f'{src_root}{i}.',
-                                    f'{dst_root}{i}.'))
+            convert_openai_resblock(
+                state_dict, f'{src_root}{i}.', f'{dst_root}{i}.'
+            )
+        )
     return out
 
 
-def _convert_part(state_dict: StateDict, renames: Dict[str, str],
-                  block_root: str, dst_block_root: str) -> StateDict:
+def _convert_part(
+    state_dict: StateDict,
+    renames: Dict[str, str],
+    block_root: str,
+    dst_block_root: str,
+) -> StateDict:
     """Renamed entries, transposed projections and all blocks of one tower;
     any other key is kept as is so that loading reports it."""
     out = convert_openai_resblocks(state_dict, block_root, dst_block_root)
@@ -252,17 +263,25 @@ def convert_openai_clip(state_dict: StateDict) -> dict:
         if not k.startswith('visual.') and k != 'logit_scale'
     }
     return dict(
-        text=_convert_part(text, _TEXT_RENAMES, 'transformer.resblocks.',
-                           'text_model.encoder.layers.'),
-        vision=_convert_part(visual, _VISION_RENAMES,
-                             'visual.transformer.resblocks.',
-                             'vision_model.encoder.layers.'),
-        logit_scale=state_dict.get('logit_scale'))
+        text=_convert_part(
+            text,
+            _TEXT_RENAMES,
+            'transformer.resblocks.',
+            'text_model.encoder.layers.',
+        ),
+        vision=_convert_part(
+            visual,
+            _VISION_RENAMES,
+            'visual.transformer.resblocks.',
+            'vision_model.encoder.layers.',
+        ),
+        logit_scale=state_dict.get('logit_scale'),
+    )
 
 
-def load_state_dict_checked(module: nn.Module,
-                            state_dict: StateDict,
-                            source: Optional[str] = None) -> None:
+def load_state_dict_checked(
+    module: nn.Module, state_dict: StateDict, source: Optional[str] = None
+) -> None:
     """``module.load_state_dict`` that first lists every problem at once.
 
     Args:
@@ -278,8 +297,8 @@ def load_state_dict_checked(module: nn.Module,
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
     mismatched = [
-        f'{k}: checkpoint {tuple(v.shape)} vs model '
-        f'{tuple(expected[k].shape)}' for k, v in state_dict.items()
+        f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(expected[k].shape)}'
+        for k, v in state_dict.items()
         if k in expected and v.shape != expected[k].shape
     ]
     if missing or unexpected or mismatched:
@@ -288,16 +307,22 @@ def load_state_dict_checked(module: nn.Module,
             f'{type(module).__name__}:'
         ]
         if mismatched:
-            lines.append(f'  shape mismatches ({len(mismatched)}): ' +
-                         '; '.join(mismatched))
+            lines.append(
+                f'  shape mismatches ({len(mismatched)}): '
+                + '; '.join(mismatched)
+            )
         if missing:
-            lines.append(f'  missing keys ({len(missing)}): ' +
-                         ', '.join(f'{k} {tuple(expected[k].shape)}'
-                                   for k in missing))
+            lines.append(
+                f'  missing keys ({len(missing)}): '
+                + ', '.join(f'{k} {tuple(expected[k].shape)}' for k in missing)
+            )
         if unexpected:
-            lines.append(f'  unexpected keys ({len(unexpected)}): ' +
-                         ', '.join(f'{k} {tuple(state_dict[k].shape)}'
-                                   for k in unexpected))
+            lines.append(
+                f'  unexpected keys ({len(unexpected)}): '
+                + ', '.join(
+                    f'{k} {tuple(state_dict[k].shape)}' for k in unexpected
+                )
+            )
         raise ValueError('\n'.join(lines))
     module.load_state_dict(state_dict, strict=True)
 

@@ -1,4 +1,5 @@
 """Batching, device transfer and CLIP normalisation of video-text inputs."""
+
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
@@ -31,15 +32,20 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
           list of (T,) / (L,) or stacked -> (B, T) / (B, L).
     """
 
-    def __init__(self, mean: Sequence[float] = CLIP_MEAN,
-                 std: Sequence[float] = CLIP_STD) -> None:
+    def __init__(
+        self,
+        mean: Sequence[float] = CLIP_MEAN,
+        std: Sequence[float] = CLIP_STD,
+    ) -> None:
         super().__init__()
         if len(mean) != 3 or len(std) != 3:
             raise ValueError(f'mean and std need 3 values, got {mean}, {std}')
         self.register_buffer(
-            'mean', torch.tensor(mean).view(1, 1, 3, 1, 1) * 255, False)
+            'mean', torch.tensor(mean).view(1, 1, 3, 1, 1) * 255, False
+        )
         self.register_buffer(
-            'std', torch.tensor(std).view(1, 1, 3, 1, 1) * 255, False)
+            'std', torch.tensor(std).view(1, 1, 3, 1, 1) * 255, False
+        )
 
     @staticmethod
     def _stack(value: Union[Tensor, List[Tensor]]) -> Tensor:
@@ -47,13 +53,16 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
 
     def forward(self, data: dict, training: bool = False) -> dict:
         inputs: Dict[str, Tensor] = {
-            k: self._stack(v) for k, v in data['inputs'].items()}
+            k: self._stack(v) for k, v in data['inputs'].items()
+        }
         inputs = self.cast_data(inputs)
         if 'frames' in inputs:
             frames = inputs['frames']
             if frames.dim() != 5 or frames.shape[2] != 3:
-                raise ValueError('frames must be [B, T, 3, H, W], got '
-                                 f'{tuple(frames.shape)}')
+                raise ValueError(
+                    'frames must be [B, T, 3, H, W], got '
+                    f'{tuple(frames.shape)}'
+                )
             inputs['frames'] = (frames.float() - self.mean) / self.std
         data_samples: Optional[list] = data.get('data_samples')
         return dict(inputs=inputs, data_samples=data_samples)

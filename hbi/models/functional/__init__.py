@@ -1,8 +1,13 @@
-from .banzhaf import (EXACT_MAX_PLAYERS, banzhaf_interaction,
-                      banzhaf_interaction_from_values,
-                      banzhaf_value_of_coalitions)
+from .banzhaf import (
+    EXACT_MAX_PLAYERS,
+    banzhaf_interaction,
+    banzhaf_interaction_from_values,
+    banzhaf_value_of_coalitions,
+)
 
 __all__ = [
-    'EXACT_MAX_PLAYERS', 'banzhaf_interaction',
-    'banzhaf_interaction_from_values', 'banzhaf_value_of_coalitions'
+    'EXACT_MAX_PLAYERS',
+    'banzhaf_interaction',
+    'banzhaf_interaction_from_values',
+    'banzhaf_value_of_coalitions',
 ]

@@ -1,11 +1,19 @@
-from .hierarchical_banzhaf_head import (HierarchicalBanzhafHead, cat_features,
-                                        index_select_features)
+from .hierarchical_banzhaf_head import (
+    HierarchicalBanzhafHead,
+    cat_features,
+    index_select_features,
+)
 from .mean_pooling_head import MeanPoolingHead
-from .released_hbi_names import (convert_released_hbi_head,
-                                 released_head_key_to_hbi)
+from .released_hbi_names import (
+    convert_released_hbi_head,
+    released_head_key_to_hbi,
+)
 
 __all__ = [
-    'HierarchicalBanzhafHead', 'MeanPoolingHead', 'cat_features',
-    'index_select_features', 'convert_released_hbi_head',
-    'released_head_key_to_hbi'
+    'HierarchicalBanzhafHead',
+    'MeanPoolingHead',
+    'cat_features',
+    'index_select_features',
+    'convert_released_hbi_head',
+    'released_head_key_to_hbi',
 ]

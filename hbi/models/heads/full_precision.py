@@ -16,6 +16,7 @@ break in float16:
 tensors among its arguments (also inside dicts, lists and tuples) are cast to
 float32 and the method runs with autocast off; otherwise it is called as is.
 """
+
 import contextlib
 import functools
 from typing import Any, Callable, TypeVar
@@ -30,15 +31,19 @@ AUTOCAST_DEVICES = ('cuda', 'cpu')
 
 
 def _autocast_devices_on() -> tuple:
-    return tuple(device for device in AUTOCAST_DEVICES
-                 if torch.is_autocast_enabled(device))
+    return tuple(
+        device
+        for device in AUTOCAST_DEVICES
+        if torch.is_autocast_enabled(device)
+    )
 
 
 def to_float32(value: Any) -> Any:
     """``value`` with every floating tensor in it (also inside dicts, lists
     and tuples) cast to float32."""
     return map_tensors(
-        lambda t: t.float() if t.is_floating_point() else t, value)
+        lambda t: t.float() if t.is_floating_point() else t, value
+    )
 
 
 def full_precision(method: Method) -> Method:

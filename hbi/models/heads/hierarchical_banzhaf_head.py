@@ -1,4 +1,5 @@
 """Hierarchical Banzhaf Interaction head (``hbi_method.md`` A4-A10)."""
+
 import logging
 import os.path as osp
 from typing import Dict, Optional, Sequence, Union
@@ -10,9 +11,15 @@ from torch import Tensor, nn
 
 from hbi.registry import MODELS
 from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
-from ..layers import (BanzhafEstimator, ClusterTokenMerge, TokenClusterBlock,
-                      TokenWeightHead, positive_pair_interaction,
-                      weighted_token_interaction)
+
+from ..layers import (
+    BanzhafEstimator,
+    ClusterTokenMerge,
+    TokenClusterBlock,
+    TokenWeightHead,
+    positive_pair_interaction,
+    weighted_token_interaction,
+)
 from ..losses.banzhaf_distillation_loss import BanzhafDistillationLoss
 from ..losses.contrastive_loss import symmetric_info_nce
 from ..losses.level_distillation_loss import LevelDistillationLoss
@@ -22,8 +29,9 @@ LEVELS = ('entity', 'action', 'event')
 Features = Dict[str, Tensor]
 
 
-def index_select_features(features: Features, index: Union[Tensor,
-                                                           slice]) -> Features:
+def index_select_features(
+    features: Features, index: Union[Tensor, slice]
+) -> Features:
     """Items ``index`` of encoded features (every tensor's first dim)."""
     return {key: value[index] for key, value in features.items()}
 
@@ -78,65 +86,83 @@ class HierarchicalBanzhafHead(BaseModule):
         - similarity: dict of (Nt, Nv).
     """
 
-    def __init__(self,
-                 embed_dim: int = 512,
-                 num_levels: int = 3,
-                 num_heads: int = 8,
-                 text_merge_rates: Sequence[float] = (0.25, 0.5),
-                 video_merge_rates: Sequence[float] = (0.25, 0.5),
-                 cluster_k: int = 3,
-                 rate: Sequence[float] = (1.0, 0.0, 0.0),
-                 skl: float = 1.0,
-                 kl: float = 2.0,
-                 teacher_checkpoint: Optional[str] = None,
-                 estimator_channels: int = 64,
-                 detach_self_distill_target: bool = False,
-                 mask_padded_inputs: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        embed_dim: int = 512,
+        num_levels: int = 3,
+        num_heads: int = 8,
+        text_merge_rates: Sequence[float] = (0.25, 0.5),
+        video_merge_rates: Sequence[float] = (0.25, 0.5),
+        cluster_k: int = 3,
+        rate: Sequence[float] = (1.0, 0.0, 0.0),
+        skl: float = 1.0,
+        kl: float = 2.0,
+        teacher_checkpoint: Optional[str] = None,
+        estimator_channels: int = 64,
+        detach_self_distill_target: bool = False,
+        mask_padded_inputs: bool = False,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_levels not in (1, 2, 3):
-            raise ValueError(f'HierarchicalBanzhafHead: num_levels must be 1, '
-                             f'2 or 3, got {num_levels}')
-        for name, rates in (('text_merge_rates', text_merge_rates),
-                            ('video_merge_rates', video_merge_rates)):
+            raise ValueError(
+                f'HierarchicalBanzhafHead: num_levels must be 1, '
+                f'2 or 3, got {num_levels}'
+            )
+        for name, rates in (
+            ('text_merge_rates', text_merge_rates),
+            ('video_merge_rates', video_merge_rates),
+        ):
             if len(rates) < num_levels - 1:
-                raise ValueError(f'HierarchicalBanzhafHead: {name} needs '
-                                 f'{num_levels - 1} rates, got {rates}')
+                raise ValueError(
+                    f'HierarchicalBanzhafHead: {name} needs '
+                    f'{num_levels - 1} rates, got {rates}'
+                )
         if len(rate) < num_levels:
-            raise ValueError(f'HierarchicalBanzhafHead: rate needs '
-                             f'{num_levels} values, got {rate}')
+            raise ValueError(
+                f'HierarchicalBanzhafHead: rate needs '
+                f'{num_levels} values, got {rate}'
+            )
         self.embed_dim = embed_dim
         self.levels = LEVELS[:num_levels]
         self.rate = tuple(float(r) for r in rate[:num_levels])
         self.mask_padded_inputs = mask_padded_inputs
         steps = range(num_levels - 1)
         self.text_weight_heads = nn.ModuleList(
-            TokenWeightHead(embed_dim) for _ in self.levels)
+            TokenWeightHead(embed_dim) for _ in self.levels
+        )
         self.video_weight_heads = nn.ModuleList(
-            TokenWeightHead(embed_dim) for _ in self.levels)
+            TokenWeightHead(embed_dim) for _ in self.levels
+        )
         self.text_merges = nn.ModuleList(
             ClusterTokenMerge(embed_dim, text_merge_rates[i], cluster_k)
-            for i in steps)
+            for i in steps
+        )
         self.text_blocks = nn.ModuleList(
-            TokenClusterBlock(embed_dim, num_heads) for _ in steps)
+            TokenClusterBlock(embed_dim, num_heads) for _ in steps
+        )
         self.video_merges = nn.ModuleList(
             ClusterTokenMerge(embed_dim, video_merge_rates[i], cluster_k)
-            for i in steps)
+            for i in steps
+        )
         self.video_blocks = nn.ModuleList(
-            TokenClusterBlock(embed_dim, num_heads) for _ in steps)
+            TokenClusterBlock(embed_dim, num_heads) for _ in steps
+        )
         # Release initialisation (its ``init_weights``): Linear N(0, 0.02),
         # zero bias; LayerNorm/conv keep PyTorch's defaults.
         for module in self.modules():
             if isinstance(module, nn.Linear):
                 normal_init(module, std=0.02, bias=0.0)
         self.banzhaf_estimators = nn.ModuleList(
-            BanzhafEstimator(estimator_channels) for _ in self.levels)
+            BanzhafEstimator(estimator_channels) for _ in self.levels
+        )
         self.teacher = BanzhafEstimator(estimator_channels)
         self.teacher.requires_grad_(False)
         self.teacher.eval()
         self.banzhaf_loss = BanzhafDistillationLoss(loss_weight=skl)
         self.self_distill_loss = LevelDistillationLoss(
-            loss_weight=kl, detach_target=detach_self_distill_target)
+            loss_weight=kl, detach_target=detach_self_distill_target
+        )
         self.use_banzhaf = teacher_checkpoint is not None
         if self.use_banzhaf:
             self._load_teacher(teacher_checkpoint)
@@ -145,30 +171,36 @@ class HierarchicalBanzhafHead(BaseModule):
                 'HierarchicalBanzhafHead: teacher_checkpoint is None, so the '
                 'Banzhaf distillation terms (loss_banzhaf_*) are off.',
                 logger='current',
-                level=logging.WARNING)
+                level=logging.WARNING,
+            )
 
     def _load_teacher(self, path: str) -> None:
         """Load the frozen teacher from the released estimator file."""
         if not osp.isfile(path):
             raise FileNotFoundError(
                 f'HierarchicalBanzhafHead: teacher_checkpoint {path!r} does '
-                'not exist')
+                'not exist'
+            )
         with trusted_checkpoint_globals():
             state = torch.load(path, map_location='cpu', weights_only=True)
-        if isinstance(state, dict) and isinstance(state.get('state_dict'),
-                                                  dict):
+        if isinstance(state, dict) and isinstance(
+            state.get('state_dict'), dict
+        ):
             state = state['state_dict']
         if not isinstance(state, dict):
-            raise TypeError(f'teacher_checkpoint {path!r}: expected a state '
-                            f'dict, got {type(state).__name__}')
+            raise TypeError(
+                f'teacher_checkpoint {path!r}: expected a state '
+                f'dict, got {type(state).__name__}'
+            )
         state = {
-            (k[len('module.'):] if k.startswith('module.') else k): v
+            (k[len('module.') :] if k.startswith('module.') else k): v
             for k, v in state.items()
         }
         for prefix in ('banzhafteacher.', 'banzhafmodel.', 'teacher.'):
             picked = {
-                k[len(prefix):]: v
-                for k, v in state.items() if k.startswith(prefix)
+                k[len(prefix) :]: v
+                for k, v in state.items()
+                if k.startswith(prefix)
             }
             if picked:
                 state = picked
@@ -177,9 +209,11 @@ class HierarchicalBanzhafHead(BaseModule):
         # ``bn`` is unused, so a file without it is accepted.
         missing = [k for k in missing if not k.startswith('bn.')]
         if missing or unexpected:
-            raise KeyError(f'teacher_checkpoint {path!r} does not hold an '
-                           f'estimator: missing {missing}, unexpected '
-                           f'{unexpected}')
+            raise KeyError(
+                f'teacher_checkpoint {path!r} does not hold an '
+                f'estimator: missing {missing}, unexpected '
+                f'{unexpected}'
+            )
 
     def train(self, mode: bool = True) -> 'HierarchicalBanzhafHead':
         """Set train/eval mode; the teacher always stays in eval mode."""
@@ -187,22 +221,32 @@ class HierarchicalBanzhafHead(BaseModule):
         self.teacher.eval()
         return self
 
-    def _encode(self, tokens: Tensor, mask: Optional[Tensor],
-                weight_heads: nn.ModuleList, merges: nn.ModuleList,
-                blocks: nn.ModuleList, name: str) -> Features:
+    def _encode(
+        self,
+        tokens: Tensor,
+        mask: Optional[Tensor],
+        weight_heads: nn.ModuleList,
+        merges: nn.ModuleList,
+        blocks: nn.ModuleList,
+        name: str,
+    ) -> Features:
         if tokens.dim() != 3 or tokens.shape[-1] != self.embed_dim:
-            raise ValueError(f'{name}: tokens must be (B, L, {self.embed_dim})'
-                             f', got {tuple(tokens.shape)}')
+            raise ValueError(
+                f'{name}: tokens must be (B, L, {self.embed_dim})'
+                f', got {tuple(tokens.shape)}'
+            )
         if mask is None:
             mask = tokens.new_ones(tokens.shape[:2])
         if tuple(mask.shape) != tuple(tokens.shape[:2]):
-            raise ValueError(f'{name}: mask must be {tuple(tokens.shape[:2])},'
-                             f' got {tuple(mask.shape)}')
+            raise ValueError(
+                f'{name}: mask must be {tuple(tokens.shape[:2])},'
+                f' got {tuple(mask.shape)}'
+            )
         mask = (mask > 0).to(tokens.dtype)
         features = {
             'entity_tokens': tokens,
             'entity_mask': mask,
-            'entity_weight_logits': weight_heads[0](tokens)
+            'entity_weight_logits': weight_heads[0](tokens),
         }
         step_mask: Optional[Tensor] = mask
         if self.mask_padded_inputs:
@@ -216,8 +260,9 @@ class HierarchicalBanzhafHead(BaseModule):
         return features
 
     @full_precision
-    def encode_text(self, tokens: Tensor,
-                    mask: Optional[Tensor] = None) -> Features:
+    def encode_text(
+        self, tokens: Tensor, mask: Optional[Tensor] = None
+    ) -> Features:
         """Per-level text features, computed once per text.
 
         Args:
@@ -227,12 +272,19 @@ class HierarchicalBanzhafHead(BaseModule):
         Returns:
             dict[str, Tensor]: See the class docstring.
         """
-        return self._encode(tokens, mask, self.text_weight_heads,
-                            self.text_merges, self.text_blocks, 'encode_text')
+        return self._encode(
+            tokens,
+            mask,
+            self.text_weight_heads,
+            self.text_merges,
+            self.text_blocks,
+            'encode_text',
+        )
 
     @full_precision
-    def encode_video(self, tokens: Tensor,
-                     mask: Optional[Tensor] = None) -> Features:
+    def encode_video(
+        self, tokens: Tensor, mask: Optional[Tensor] = None
+    ) -> Features:
         """Per-level video features, computed once per video.
 
         Args:
@@ -242,16 +294,22 @@ class HierarchicalBanzhafHead(BaseModule):
         Returns:
             dict[str, Tensor]: See the class docstring.
         """
-        return self._encode(tokens, mask, self.video_weight_heads,
-                            self.video_merges, self.video_blocks,
-                            'encode_video')
+        return self._encode(
+            tokens,
+            mask,
+            self.video_weight_heads,
+            self.video_merges,
+            self.video_blocks,
+            'encode_video',
+        )
 
     @full_precision
     def similarity(
-            self,
-            text_features: Features,
-            video_features: Features,
-            levels: Optional[Sequence[str]] = None) -> Dict[str, Tensor]:
+        self,
+        text_features: Features,
+        video_features: Features,
+        levels: Optional[Sequence[str]] = None,
+    ) -> Dict[str, Tensor]:
         """WTI similarity of every text with every video at every level.
 
         Any block of texts/videos gives exactly the matching block of the
@@ -275,7 +333,8 @@ class HierarchicalBanzhafHead(BaseModule):
         """
         wanted = self._similarity_outputs(levels)
         needed = [
-            level for level, rate in zip(self.levels, self.rate)
+            level
+            for level, rate in zip(self.levels, self.rate)
             if level in wanted or ('fused' in wanted and rate != 0)
         ]
         sims = {}
@@ -286,36 +345,49 @@ class HierarchicalBanzhafHead(BaseModule):
                 text_features[f'{level}_weight_logits'],
                 video_features[f'{level}_tokens'],
                 video_features.get(f'{level}_mask'),
-                video_features[f'{level}_weight_logits'])
+                video_features[f'{level}_weight_logits'],
+            )
         if 'fused' in wanted:
-            fused = [r * sims[level]
-                     for r, level in zip(self.rate, self.levels)
-                     if level in sims and r != 0]
+            fused = [
+                r * sims[level]
+                for r, level in zip(self.rate, self.levels)
+                if level in sims and r != 0
+            ]
             if not fused:  # every rate is 0
-                fused = [text_features['entity_tokens'].new_zeros(
-                    text_features['entity_tokens'].shape[0],
-                    video_features['entity_tokens'].shape[0])]
+                fused = [
+                    text_features['entity_tokens'].new_zeros(
+                        text_features['entity_tokens'].shape[0],
+                        video_features['entity_tokens'].shape[0],
+                    )
+                ]
             sims['fused'] = sum(fused)
         return {key: sims[key] for key in wanted}
 
     def _similarity_outputs(
-            self, levels: Optional[Sequence[str]]) -> Sequence[str]:
+        self, levels: Optional[Sequence[str]]
+    ) -> Sequence[str]:
         """Checked output names of :meth:`similarity`, in its key order."""
         known = (*self.levels, 'fused')
         if levels is None:
             return known
         if isinstance(levels, str):
-            levels = (levels, )
+            levels = (levels,)
         unknown = [name for name in levels if name not in known]
         if unknown or not levels:
-            raise ValueError('HierarchicalBanzhafHead.similarity: levels must '
-                             f'be a non-empty subset of {known}, got '
-                             f'{tuple(levels)}')
+            raise ValueError(
+                'HierarchicalBanzhafHead.similarity: levels must '
+                f'be a non-empty subset of {known}, got '
+                f'{tuple(levels)}'
+            )
         return tuple(name for name in known if name in levels)
 
     @full_precision
-    def loss(self, text_features: Features, video_features: Features,
-             logit_scale: Union[Tensor, float]) -> Dict[str, Tensor]:
+    def loss(
+        self,
+        text_features: Features,
+        video_features: Features,
+        logit_scale: Union[Tensor, float],
+    ) -> Dict[str, Tensor]:
         """Training losses of one gathered batch; text b pairs with video b.
 
         Per level: ``loss_contrastive_{level}`` (symmetric InfoNCE, tau =
@@ -331,29 +403,38 @@ class HierarchicalBanzhafHead(BaseModule):
         num_texts = text_features['entity_tokens'].shape[0]
         num_videos = video_features['entity_tokens'].shape[0]
         if num_texts != num_videos:
-            raise ValueError('HierarchicalBanzhafHead.loss: text_features and '
-                             'video_features must hold the same number of '
-                             f'pairs, got {num_texts} and {num_videos}')
+            raise ValueError(
+                'HierarchicalBanzhafHead.loss: text_features and '
+                'video_features must hold the same number of '
+                f'pairs, got {num_texts} and {num_videos}'
+            )
         logit_scale = torch.as_tensor(
-            logit_scale, device=text_features['entity_tokens'].device)
+            logit_scale, device=text_features['entity_tokens'].device
+        )
         sims = self.similarity(text_features, video_features)
         losses = {}
         for index, level in enumerate(self.levels):
             losses[f'loss_contrastive_{level}'] = symmetric_info_nce(
-                sims[level], logit_scale)
+                sims[level], logit_scale
+            )
             if not self.use_banzhaf:
                 continue
             text_mask = text_features.get(f'{level}_mask')
             video_mask = video_features.get(f'{level}_mask')
             pairs = positive_pair_interaction(
-                text_features[f'{level}_tokens'], text_mask,
-                video_features[f'{level}_tokens'], video_mask)
+                text_features[f'{level}_tokens'],
+                text_mask,
+                video_features[f'{level}_tokens'],
+                video_mask,
+            )
             student = self.banzhaf_estimators[index](pairs)
             with torch.no_grad():
                 teacher = self.teacher(pairs.detach())
             losses[f'loss_banzhaf_{level}'] = self.banzhaf_loss(
-                student, teacher, text_mask, video_mask)
+                student, teacher, text_mask, video_mask
+            )
         for level in self.levels[1:]:
             losses[f'loss_self_distill_{level}'] = self.self_distill_loss(
-                sims[level], sims['entity'])
+                sims[level], sims['entity']
+            )
         return losses

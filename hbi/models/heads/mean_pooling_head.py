@@ -1,4 +1,5 @@
 """CLIP4Clip's "meanP" interaction: one vector per text and per video."""
+
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -8,6 +9,7 @@ from torch import Tensor
 
 from hbi.models.losses.contrastive_loss import symmetric_info_nce
 from hbi.registry import MODELS
+
 from .full_precision import full_precision
 
 
@@ -46,19 +48,30 @@ class MeanPoolingHead(BaseModule):
         return dict(video=F.normalize(pooled, dim=-1))
 
     @full_precision
-    def similarity(self, text: Dict[str, Tensor], video: Dict[str, Tensor],
-                   levels: Optional[Sequence[str]] = None
-                   ) -> Dict[str, Tensor]:
+    def similarity(
+        self,
+        text: Dict[str, Tensor],
+        video: Dict[str, Tensor],
+        levels: Optional[Sequence[str]] = None,
+    ) -> Dict[str, Tensor]:
         """``{'fused': [Nt, Nv]}``; ``levels`` (only ``'fused'`` exists) is
         accepted for the head protocol."""
         if levels is not None and set(levels) - {'fused'}:
-            raise ValueError(f"MeanPoolingHead has only the 'fused' level, "
-                             f'got {list(levels)}')
+            raise ValueError(
+                f"MeanPoolingHead has only the 'fused' level, "
+                f'got {list(levels)}'
+            )
         return dict(fused=text['sentence'] @ video['video'].t())
 
     @full_precision
-    def loss(self, text: Dict[str, Tensor], video: Dict[str, Tensor],
-             logit_scale: Tensor) -> Dict[str, Tensor]:
+    def loss(
+        self,
+        text: Dict[str, Tensor],
+        video: Dict[str, Tensor],
+        logit_scale: Tensor,
+    ) -> Dict[str, Tensor]:
         sim = self.similarity(text, video)['fused']
-        return dict(loss_contrastive=self.loss_weight *
-                    symmetric_info_nce(sim, logit_scale))
+        return dict(
+            loss_contrastive=self.loss_weight
+            * symmetric_info_nce(sim, logit_scale)
+        )

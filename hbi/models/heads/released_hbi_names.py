@@ -18,6 +18,7 @@ released                       ``HierarchicalBanzhafHead``
 ``banzhafteacher.*``           ``teacher.*``
 =============================  ======================================
 """
+
 import re
 from typing import Dict, Mapping
 
@@ -45,7 +46,7 @@ def released_head_key_to_hbi(key: str) -> str:
         (``clip.*``, ``transformerClip.*``, ...).
     """
     if key.startswith('module.'):
-        key = key[len('module.'):]
+        key = key[len('module.') :]
     match = _WEIGHT_FC.match(key)
     if match:
         modality, suffix, rest = match.groups()
@@ -55,7 +56,7 @@ def released_head_key_to_hbi(key: str) -> str:
     if match:
         modality, step, rest = match.groups()
         if rest.startswith('conv.conv.'):
-            rest = rest[len('conv.'):]
+            rest = rest[len('conv.') :]
         return f'{_MODALITY[modality]}_merges.{step}.{rest}'
     match = _BLOCK.match(key)
     if match:
@@ -72,7 +73,8 @@ def released_head_key_to_hbi(key: str) -> str:
 
 
 def convert_released_hbi_head(
-        state_dict: Mapping[str, Tensor]) -> Dict[str, Tensor]:
+    state_dict: Mapping[str, Tensor],
+) -> Dict[str, Tensor]:
     """Keep the head keys of a released HBI state dict, renamed.
 
     Non-head keys (CLIP, temporal module, ...) are left out; the caller

@@ -1,14 +1,27 @@
 from .banzhaf_estimator import BanzhafEstimator
-from .token_merging import (ClusterTokenMerge, TokenClusterBlock,
-                            dpc_knn_cluster, merge_clusters)
-from .weighted_token_interaction import (TokenWeightHead, masked_token_weights,
-                                         normalize_tokens,
-                                         positive_pair_interaction,
-                                         weighted_token_interaction)
+from .token_merging import (
+    ClusterTokenMerge,
+    TokenClusterBlock,
+    dpc_knn_cluster,
+    merge_clusters,
+)
+from .weighted_token_interaction import (
+    TokenWeightHead,
+    masked_token_weights,
+    normalize_tokens,
+    positive_pair_interaction,
+    weighted_token_interaction,
+)
 
 __all__ = [
-    'BanzhafEstimator', 'ClusterTokenMerge', 'TokenClusterBlock',
-    'dpc_knn_cluster', 'merge_clusters', 'TokenWeightHead',
-    'masked_token_weights', 'normalize_tokens', 'positive_pair_interaction',
-    'weighted_token_interaction'
+    'BanzhafEstimator',
+    'ClusterTokenMerge',
+    'TokenClusterBlock',
+    'dpc_knn_cluster',
+    'merge_clusters',
+    'TokenWeightHead',
+    'masked_token_weights',
+    'normalize_tokens',
+    'positive_pair_interaction',
+    'weighted_token_interaction',
 ]

@@ -3,6 +3,7 @@
 Written here because it is the released ``BanzhafModule`` (names ``cnn1``,
 ``Q``, ``K``, ``V``, ``cnn2``, ``bn``), which no library provides.
 """
+
 import torch
 from torch import Tensor, nn
 
@@ -41,14 +42,16 @@ class BanzhafEstimator(nn.Module):
 
     def forward(self, interaction: Tensor) -> Tensor:
         if interaction.dim() != 3:
-            raise ValueError('BanzhafEstimator: interaction must be (B, Lt, '
-                             f'Lv), got shape {tuple(interaction.shape)}')
+            raise ValueError(
+                'BanzhafEstimator: interaction must be (B, Lt, '
+                f'Lv), got shape {tuple(interaction.shape)}'
+            )
         x = torch.relu(self.cnn1(interaction.unsqueeze(1)))
         batch, channels, height, width = x.shape
         positions = x.flatten(2).transpose(1, 2)  # (B, Lt*Lv, C)
         attn = torch.softmax(
-            (positions @ self.Q) @ (positions @ self.K).transpose(1, 2),
-            dim=-1)
+            (positions @ self.Q) @ (positions @ self.K).transpose(1, 2), dim=-1
+        )
         positions = positions + attn @ (positions @ self.V)
         x = positions.transpose(1, 2).reshape(batch, channels, height, width)
         return self.cnn2(x).squeeze(1)

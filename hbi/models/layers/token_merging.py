@@ -15,6 +15,7 @@ first minimum). Distances are symmetrised with a zero diagonal, so ties that
 are exact in exact arithmetic stay exact whatever cdist's rounding on the
 device. Without ties the result is the release's.
 """
+
 import math
 from typing import Optional, Tuple
 
@@ -23,10 +24,12 @@ from torch import Tensor, nn
 
 
 @torch.no_grad()
-def dpc_knn_cluster(tokens: Tensor,
-                    num_clusters: int,
-                    k: int = 3,
-                    mask: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+def dpc_knn_cluster(
+    tokens: Tensor,
+    num_clusters: int,
+    k: int = 3,
+    mask: Optional[Tensor] = None,
+) -> Tuple[Tensor, Tensor]:
     """DPC-KNN clustering of each sample's tokens (A5 step 2), no gradients.
 
     Args:
@@ -43,8 +46,10 @@ def dpc_knn_cluster(tokens: Tensor,
     """
     batch, num_tokens, dim = tokens.shape
     if not 1 <= num_clusters <= num_tokens:
-        raise ValueError(f'dpc_knn_cluster: num_clusters must be in [1, '
-                         f'{num_tokens}], got {num_clusters}')
+        raise ValueError(
+            f'dpc_knn_cluster: num_clusters must be in [1, '
+            f'{num_tokens}], got {num_clusters}'
+        )
     dist = torch.cdist(tokens, tokens) / math.sqrt(dim)
     # Made exactly symmetric with a zero diagonal: cdist's matmul form rounds
     # d(i, j) and d(j, i) differently (and differently on each device), and
@@ -64,23 +69,29 @@ def dpc_knn_cluster(tokens: Tensor,
     index = torch.arange(num_tokens, device=tokens.device)
     outranks = (density[:, None, :] > density[:, :, None]) | (
         (density[:, None, :] == density[:, :, None])
-        & (index[None, :] < index[:, None]))  # [b, i, j]: j outranks i
+        & (index[None, :] < index[:, None])
+    )  # [b, i, j]: j outranks i
     dist_max = dist.flatten(1).max(dim=-1).values[:, None, None]
     delta = torch.where(outranks, dist, dist_max).min(dim=-1).values
     score = density * delta
-    centres = torch.sort(
-        score, dim=-1, descending=True, stable=True).indices[:, :num_clusters]
+    centres = torch.sort(score, dim=-1, descending=True, stable=True).indices[
+        :, :num_clusters
+    ]
     centre_rows = dist.gather(
-        1, centres[:, :, None].expand(batch, num_clusters, num_tokens))
+        1, centres[:, :, None].expand(batch, num_clusters, num_tokens)
+    )
     assignment = centre_rows.argmin(dim=1)
     assignment.scatter_(
-        1, centres,
-        torch.arange(num_clusters, device=tokens.device).expand(batch, -1))
+        1,
+        centres,
+        torch.arange(num_clusters, device=tokens.device).expand(batch, -1),
+    )
     return assignment, centres
 
 
-def merge_clusters(tokens: Tensor, assignment: Tensor, num_clusters: int,
-                   weights: Tensor) -> Tensor:
+def merge_clusters(
+    tokens: Tensor, assignment: Tensor, num_clusters: int, weights: Tensor
+) -> Tensor:
     """Weight-normalised average of each cluster's members (A5 step 3).
 
     As in the release, 1e-6 is added to every cluster's total weight, so a
@@ -96,12 +107,18 @@ def merge_clusters(tokens: Tensor, assignment: Tensor, num_clusters: int,
         Tensor: Merged tokens, shape (B, K, D).
     """
     batch, num_tokens, dim = tokens.shape
-    total = weights.new_zeros(batch, num_clusters).scatter_add(
-        1, assignment, weights) + 1e-6
+    total = (
+        weights.new_zeros(batch, num_clusters).scatter_add(
+            1, assignment, weights
+        )
+        + 1e-6
+    )
     norm_weights = weights / total.gather(1, assignment)
     return tokens.new_zeros(batch, num_clusters, dim).scatter_add(
-        1, assignment[..., None].expand(batch, num_tokens, dim),
-        tokens * norm_weights[..., None])
+        1,
+        assignment[..., None].expand(batch, num_tokens, dim),
+        tokens * norm_weights[..., None],
+    )
 
 
 class ClusterTokenMerge(nn.Module):
@@ -120,16 +137,19 @@ class ClusterTokenMerge(nn.Module):
           -inf on padded tokens.
     """
 
-    def __init__(self, embed_dim: int = 512, rate: float = 0.25,
-                 k: int = 3) -> None:
+    def __init__(
+        self, embed_dim: int = 512, rate: float = 0.25, k: int = 3
+    ) -> None:
         super().__init__()
         if not 0 < rate <= 1:
-            raise ValueError(f'ClusterTokenMerge: rate must be in (0, 1], '
-                             f'got {rate}')
+            raise ValueError(
+                f'ClusterTokenMerge: rate must be in (0, 1], got {rate}'
+            )
         self.rate = rate
         self.k = k
         self.conv = nn.Conv1d(
-            embed_dim, embed_dim, kernel_size=3, padding=1, bias=False)
+            embed_dim, embed_dim, kernel_size=3, padding=1, bias=False
+        )
         self.norm = nn.LayerNorm(embed_dim)
         self.score = nn.Linear(embed_dim, 1)
 
@@ -137,16 +157,18 @@ class ClusterTokenMerge(nn.Module):
         """K for N input tokens."""
         return max(math.ceil(num_tokens * self.rate), 1)
 
-    def forward(self, tokens: Tensor,
-                mask: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor]:
+    def forward(
+        self, tokens: Tensor, mask: Optional[Tensor] = None
+    ) -> Tuple[Tensor, Tensor, Tensor]:
         tokens = tokens + self.conv(tokens.transpose(1, 2)).transpose(1, 2)
         tokens = self.norm(tokens)
         score = self.score(tokens).squeeze(-1)
         if mask is not None:
             score = score.masked_fill(mask <= 0, float('-inf'))
         num_clusters = self.num_clusters(tokens.shape[1])
-        assignment, _ = dpc_knn_cluster(tokens.detach(), num_clusters, self.k,
-                                        mask)
+        assignment, _ = dpc_knn_cluster(
+            tokens.detach(), num_clusters, self.k, mask
+        )
         merged = merge_clusters(tokens, assignment, num_clusters, score.exp())
         return merged, tokens, score
 
@@ -157,21 +179,27 @@ class _ClusterAttention(nn.Module):
     def __init__(self, embed_dim: int, num_heads: int) -> None:
         super().__init__()
         if embed_dim % num_heads:
-            raise ValueError(f'TokenClusterBlock: embed_dim {embed_dim} is '
-                             f'not divisible by num_heads {num_heads}')
+            raise ValueError(
+                f'TokenClusterBlock: embed_dim {embed_dim} is '
+                f'not divisible by num_heads {num_heads}'
+            )
         self.num_heads = num_heads
-        self.scale = (embed_dim // num_heads)**-0.5
+        self.scale = (embed_dim // num_heads) ** -0.5
         self.q = nn.Linear(embed_dim, embed_dim)
         self.kv = nn.Linear(embed_dim, 2 * embed_dim)
         self.proj = nn.Linear(embed_dim, embed_dim)
 
-    def forward(self, query: Tensor, key_value: Tensor,
-                key_score: Tensor) -> Tensor:
+    def forward(
+        self, query: Tensor, key_value: Tensor, key_score: Tensor
+    ) -> Tensor:
         batch, num_q, dim = query.shape
         heads = self.num_heads
         q = self.q(query).reshape(batch, num_q, heads, -1).transpose(1, 2)
-        k, v = self.kv(key_value).reshape(batch, -1, 2, heads,
-                                          dim // heads).permute(2, 0, 3, 1, 4)
+        k, v = (
+            self.kv(key_value)
+            .reshape(batch, -1, 2, heads, dim // heads)
+            .permute(2, 0, 3, 1, 4)
+        )
         logits = (q @ k.transpose(-2, -1)) * self.scale
         attn = (logits + key_score[:, None, None, :]).softmax(dim=-1)
         out = (attn @ v).transpose(1, 2).reshape(batch, num_q, dim)
@@ -202,4 +230,5 @@ class TokenClusterBlock(nn.Module):
 
     def forward(self, merged: Tensor, tokens: Tensor, score: Tensor) -> Tensor:
         return merged + self.attn(
-            self.norm1(merged), self.norm1(tokens), score)
+            self.norm1(merged), self.norm1(tokens), score
+        )

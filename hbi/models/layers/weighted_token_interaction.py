@@ -4,6 +4,7 @@
 without masks). Written here rather than taken from a library because no
 library implements WTI with the released model's masking conventions.
 """
+
 from typing import List, NamedTuple, Optional
 
 import torch
@@ -11,7 +12,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 # The release fills padded weight logits with this value before the softmax
-# (not -inf, so that a sample without any real token still gets finite weights).
+# (not -inf, so that a sample without any real token still gets finite
+# weights).
 PADDED_WEIGHT_LOGIT = -9e15
 NORM_EPS = 1e-12  # as F.normalize
 # Tiling of ``weighted_token_interaction`` (see its docstring), by device
@@ -39,15 +41,18 @@ class TokenWeightHead(nn.Sequential):
 
     def __init__(self, embed_dim: int = 512) -> None:
         super().__init__(
-            nn.Linear(embed_dim, 2 * embed_dim), nn.ReLU(inplace=True),
-            nn.Linear(2 * embed_dim, 1))
+            nn.Linear(embed_dim, 2 * embed_dim),
+            nn.ReLU(inplace=True),
+            nn.Linear(2 * embed_dim, 1),
+        )
 
     def forward(self, tokens: Tensor) -> Tensor:
         return super().forward(tokens).squeeze(-1)
 
 
-def masked_token_weights(weight_logits: Tensor,
-                         mask: Optional[Tensor] = None) -> Tensor:
+def masked_token_weights(
+    weight_logits: Tensor, mask: Optional[Tensor] = None
+) -> Tensor:
     """Softmax of weight logits over the real tokens only.
 
     Args:
@@ -60,8 +65,9 @@ def masked_token_weights(weight_logits: Tensor,
         logit -9e15 before the softmax, hence weight 0.
     """
     if mask is not None:
-        weight_logits = weight_logits.masked_fill(mask <= 0,
-                                                  PADDED_WEIGHT_LOGIT)
+        weight_logits = weight_logits.masked_fill(
+            mask <= 0, PADDED_WEIGHT_LOGIT
+        )
     return torch.softmax(weight_logits, dim=-1)
 
 
@@ -86,10 +92,12 @@ def normalize_tokens(tokens: Tensor, mask: Optional[Tensor] = None) -> Tensor:
     return tokens
 
 
-def positive_pair_interaction(text_tokens: Tensor,
-                              text_mask: Optional[Tensor],
-                              video_tokens: Tensor,
-                              video_mask: Optional[Tensor]) -> Tensor:
+def positive_pair_interaction(
+    text_tokens: Tensor,
+    text_mask: Optional[Tensor],
+    video_tokens: Tensor,
+    video_mask: Optional[Tensor],
+) -> Tensor:
     """Token-frame cosine matrices A_bb of paired text b and video b.
 
     Args:
@@ -105,10 +113,13 @@ def positive_pair_interaction(text_tokens: Tensor,
         raise ValueError(
             'positive_pair_interaction: text_tokens and video_tokens must '
             f'hold the same number of pairs, got {text_tokens.shape[0]} and '
-            f'{video_tokens.shape[0]}')
-    return torch.einsum('btd,bvd->btv',
-                        normalize_tokens(text_tokens, text_mask),
-                        normalize_tokens(video_tokens, video_mask))
+            f'{video_tokens.shape[0]}'
+        )
+    return torch.einsum(
+        'btd,bvd->btv',
+        normalize_tokens(text_tokens, text_mask),
+        normalize_tokens(video_tokens, video_mask),
+    )
 
 
 class InteractionSide(NamedTuple):
@@ -131,6 +142,7 @@ class InteractionSide(NamedTuple):
             even where the cut drops all their padded tokens.
         order (Tensor): Original index of every sorted item, (N,).
     """
+
     tokens: Tensor
     weights: Tensor
     lengths: List[int]
@@ -138,8 +150,9 @@ class InteractionSide(NamedTuple):
     order: Tensor
 
 
-def prepare_side(tokens: Tensor, mask: Optional[Tensor],
-                 weight_logits: Tensor) -> InteractionSide:
+def prepare_side(
+    tokens: Tensor, mask: Optional[Tensor], weight_logits: Tensor
+) -> InteractionSide:
     """Normalise, soft-max, sort and compact one side of the interaction.
 
     Args:
@@ -153,14 +166,16 @@ def prepare_side(tokens: Tensor, mask: Optional[Tensor],
     # Same values as ``normalize_tokens`` (up to rounding) in fewer passes
     # over the tokens: norms, one row gather, one scaling.
     weights = masked_token_weights(weight_logits, mask)
-    scale = 1.0 / torch.linalg.vector_norm(
-        tokens, dim=-1).clamp_min(NORM_EPS)
+    scale = 1.0 / torch.linalg.vector_norm(tokens, dim=-1).clamp_min(NORM_EPS)
     num, length, dim = tokens.shape
     if mask is None:
-        return InteractionSide(tokens * scale.unsqueeze(-1), weights,
-                               [length] * num,
-                               tokens.new_full((num, ), float('-inf')),
-                               torch.arange(num, device=tokens.device))
+        return InteractionSide(
+            tokens * scale.unsqueeze(-1),
+            weights,
+            [length] * num,
+            tokens.new_full((num,), float('-inf')),
+            torch.arange(num, device=tokens.device),
+        )
     real = mask > 0
     counts = real.sum(dim=1)
     order = torch.argsort(counts, descending=True, stable=True)
@@ -171,15 +186,20 @@ def prepare_side(tokens: Tensor, mask: Optional[Tensor],
     scale = (scale * (mask > 0).to(scale.dtype)).reshape(-1)[flat]
     unit = tokens.reshape(-1, dim).index_select(0, flat) * scale.unsqueeze(-1)
     weights = weights.reshape(-1)[flat].view(num, length)
-    floors = torch.where(counts < length, 0.0,
-                         float('-inf')).to(tokens.dtype)
+    floors = torch.where(counts < length, 0.0, float('-inf')).to(tokens.dtype)
     return InteractionSide(
-        unit.view(num, length, dim), weights, counts.tolist(), floors, order)
+        unit.view(num, length, dim), weights, counts.tolist(), floors, order
+    )
 
 
-def _interaction_tile(text_tokens: Tensor, text: InteractionSide,
-                      rows: slice, video_tokens: Tensor, video_weights: Tensor,
-                      video_floors: Tensor) -> Tensor:
+def _interaction_tile(
+    text_tokens: Tensor,
+    text: InteractionSide,
+    rows: slice,
+    video_tokens: Tensor,
+    video_weights: Tensor,
+    video_floors: Tensor,
+) -> Tensor:
     """WTI of text items ``rows`` with a video tile.
 
     ``text_tokens`` (Na * Lt', D) are those items' tokens cut to Lt' and
@@ -192,12 +212,15 @@ def _interaction_tile(text_tokens: Tensor, text: InteractionSide,
     # One matmul; frame-major columns make both maxima below reductions over
     # an outer axis (contiguous, vectorised) instead of a strided inner one.
     inter = (text_tokens @ video_tokens.T).view(
-        num_texts, text_len, num_frames, num_videos)
+        num_texts, text_len, num_frames, num_videos
+    )
     best_frame = torch.maximum(inter.amax(dim=2), video_floors)  # (a, t, b)
-    text_part = torch.bmm(text.weights[rows, :text_len].unsqueeze(1),
-                          best_frame).squeeze(1)
-    best_word = torch.maximum(inter.amax(dim=1),
-                              text.floors[rows, None, None])  # (a, v, b)
+    text_part = torch.bmm(
+        text.weights[rows, :text_len].unsqueeze(1), best_frame
+    ).squeeze(1)
+    best_word = torch.maximum(
+        inter.amax(dim=1), text.floors[rows, None, None]
+    )  # (a, v, b)
     video_part = (best_word * video_weights).sum(dim=1)
     return (text_part + video_part) / 2.0
 
@@ -214,14 +237,15 @@ def _runs(lengths: List[int], width: int, budget: int) -> List[slice]:
 
 
 def weighted_token_interaction(
-        text_tokens: Tensor,
-        text_mask: Optional[Tensor],
-        text_weight_logits: Tensor,
-        video_tokens: Tensor,
-        video_mask: Optional[Tensor],
-        video_weight_logits: Tensor,
-        tile_elements: Optional[int] = None,
-        videos_per_tile: Optional[int] = None) -> Tensor:
+    text_tokens: Tensor,
+    text_mask: Optional[Tensor],
+    text_weight_logits: Tensor,
+    video_tokens: Tensor,
+    video_mask: Optional[Tensor],
+    video_weight_logits: Tensor,
+    tile_elements: Optional[int] = None,
+    videos_per_tile: Optional[int] = None,
+) -> Tensor:
     """WTI similarity of every text with every video (A4).
 
     ``s_ab = 1/2 (sum_i w_t^a[i] max_j A_ab[i, j] + sum_j w_v^b[j] max_i
@@ -264,32 +288,53 @@ def weighted_token_interaction(
     """
     on_cpu = text_tokens.device.type == 'cpu'
     if tile_elements is None:
-        tile_elements = (DEFAULT_TILE_ELEMENTS
-                         if on_cpu else ACCELERATOR_TILE_ELEMENTS)
+        tile_elements = (
+            DEFAULT_TILE_ELEMENTS if on_cpu else ACCELERATOR_TILE_ELEMENTS
+        )
     if videos_per_tile is None:
-        videos_per_tile = (DEFAULT_VIDEOS_PER_TILE
-                           if on_cpu else ACCELERATOR_VIDEOS_PER_TILE)
+        videos_per_tile = (
+            DEFAULT_VIDEOS_PER_TILE if on_cpu else ACCELERATOR_VIDEOS_PER_TILE
+        )
     if tile_elements < 1 or videos_per_tile < 1:
-        raise ValueError('weighted_token_interaction: tile_elements and '
-                         'videos_per_tile must be >= 1, got '
-                         f'{tile_elements} and {videos_per_tile}')
+        raise ValueError(
+            'weighted_token_interaction: tile_elements and '
+            'videos_per_tile must be >= 1, got '
+            f'{tile_elements} and {videos_per_tile}'
+        )
     if text_tokens.shape[0] == 0 or video_tokens.shape[0] == 0:
-        return text_tokens.new_zeros(text_tokens.shape[0],
-                                     video_tokens.shape[0])
-    if text_tokens.shape[:2].numel() * video_tokens.shape[:2].numel() <= \
-            tile_elements:
-        return _single_tile_interaction(text_tokens, text_mask,
-                                        text_weight_logits, video_tokens,
-                                        video_mask, video_weight_logits)
+        return text_tokens.new_zeros(
+            text_tokens.shape[0], video_tokens.shape[0]
+        )
+    if (
+        text_tokens.shape[:2].numel() * video_tokens.shape[:2].numel()
+        <= tile_elements
+    ):
+        return _single_tile_interaction(
+            text_tokens,
+            text_mask,
+            text_weight_logits,
+            video_tokens,
+            video_mask,
+            video_weight_logits,
+        )
     text = prepare_side(text_tokens, text_mask, text_weight_logits)
     video = prepare_side(video_tokens, video_mask, video_weight_logits)
     dim = video.tokens.shape[-1]
     videos_per_tile = min(videos_per_tile, len(video.lengths))
     # Each text run is cut and flattened once, whatever the video tile.
-    text_runs = [(rows, text.tokens[rows, :max(1, text.lengths[rows.start])]
-                  .reshape(-1, dim))
-                 for rows in _runs(text.lengths, max(1, video.lengths[0]) *
-                                   videos_per_tile, tile_elements)]
+    text_runs = [
+        (
+            rows,
+            text.tokens[rows, : max(1, text.lengths[rows.start])].reshape(
+                -1, dim
+            ),
+        )
+        for rows in _runs(
+            text.lengths,
+            max(1, video.lengths[0]) * videos_per_tile,
+            tile_elements,
+        )
+    ]
     columns = []
     for first in range(0, len(video.lengths), videos_per_tile):
         cols = slice(first, first + videos_per_tile)
@@ -298,20 +343,26 @@ def weighted_token_interaction(
         v_tok = video.tokens[cols, :frames].transpose(0, 1).reshape(-1, dim)
         v_w = video.weights[cols, :frames].T
         tiles = [
-            _interaction_tile(t_tok, text, rows, v_tok, v_w,
-                              video.floors[cols])
+            _interaction_tile(
+                t_tok, text, rows, v_tok, v_w, video.floors[cols]
+            )
             for rows, t_tok in text_runs
         ]
         columns.append(torch.cat(tiles) if len(tiles) > 1 else tiles[0])
     sorted_sims = torch.cat(columns, dim=1) if len(columns) > 1 else columns[0]
     return sorted_sims.index_select(0, _inverse(text.order)).index_select(
-        1, _inverse(video.order))
+        1, _inverse(video.order)
+    )
 
 
-def _single_tile_interaction(text_tokens: Tensor, text_mask: Optional[Tensor],
-                             text_weight_logits: Tensor, video_tokens: Tensor,
-                             video_mask: Optional[Tensor],
-                             video_weight_logits: Tensor) -> Tensor:
+def _single_tile_interaction(
+    text_tokens: Tensor,
+    text_mask: Optional[Tensor],
+    text_weight_logits: Tensor,
+    video_tokens: Tensor,
+    video_mask: Optional[Tensor],
+    video_weight_logits: Tensor,
+) -> Tensor:
     """A4 in one piece, for inputs whose whole A fits one tile (training
     batches): no sorting and no host synchronisation, so on a GPU the
     kernels queue behind the towers' instead of waiting for them."""
@@ -319,11 +370,15 @@ def _single_tile_interaction(text_tokens: Tensor, text_mask: Optional[Tensor],
     video = normalize_tokens(video_tokens, video_mask)
     inter = torch.einsum('atd,bvd->abtv', text, video)
     text_part = torch.einsum(
-        'abt,at->ab', inter.amax(dim=3),
-        masked_token_weights(text_weight_logits, text_mask))
+        'abt,at->ab',
+        inter.amax(dim=3),
+        masked_token_weights(text_weight_logits, text_mask),
+    )
     video_part = torch.einsum(
-        'abv,bv->ab', inter.amax(dim=2),
-        masked_token_weights(video_weight_logits, video_mask))
+        'abv,bv->ab',
+        inter.amax(dim=2),
+        masked_token_weights(video_weight_logits, video_mask),
+    )
     return (text_part + video_part) / 2.0
 
 

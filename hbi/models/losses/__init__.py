@@ -1,8 +1,16 @@
-from .banzhaf_distillation_loss import (BanzhafDistillationLoss, reverse_axes,
-                                        softmax_kl_divergence)
+from .banzhaf_distillation_loss import (
+    BanzhafDistillationLoss,
+    reverse_axes,
+    softmax_kl_divergence,
+)
 from .contrastive_loss import SymmetricInfoNCELoss, symmetric_info_nce
 from .level_distillation_loss import LevelDistillationLoss
 
-__all__ = ['BanzhafDistillationLoss', 'LevelDistillationLoss',
-           'SymmetricInfoNCELoss', 'reverse_axes', 'softmax_kl_divergence',
-           'symmetric_info_nce']
+__all__ = [
+    'BanzhafDistillationLoss',
+    'LevelDistillationLoss',
+    'SymmetricInfoNCELoss',
+    'reverse_axes',
+    'softmax_kl_divergence',
+    'symmetric_info_nce',
+]

@@ -1,4 +1,5 @@
 """Banzhaf Interaction distillation loss (``hbi_method.md`` A9)."""
+
 from typing import Optional
 
 import torch
@@ -8,17 +9,19 @@ from torch import Tensor, nn
 from hbi.registry import MODELS
 
 
-def softmax_kl_divergence(input_logits: Tensor, target_logits: Tensor) -> Tensor:
+def softmax_kl_divergence(
+    input_logits: Tensor, target_logits: Tensor
+) -> Tensor:
     """``KL(softmax(target) || softmax(input))`` over the last axis, averaged
     over EVERY element.
 
     This is the release's ``KL()(input, target)``, i.e.
     ``F.kl_div(log_softmax(input), softmax(target), reduction='mean')``:
-    the element-wise terms ``p_t * (log p_t - log p_in)`` are summed and divided
-    by the total number of elements (e.g. B*Lt*Lv for a (B, Lt, Lv) input),
-    not by the number of rows (that would be ``'batchmean'``, the true mean
-    KL per row). Computed explicitly because torch warns that ``'mean'`` will
-    change meaning.
+    the element-wise terms ``p_t * (log p_t - log p_in)`` are summed and
+    divided by the total number of elements (e.g. B*Lt*Lv for a (B, Lt, Lv)
+    input), not by the number of rows (that would be ``'batchmean'``, the true
+    mean KL per row). Computed explicitly because torch warns that ``'mean'``
+    will change meaning.
 
     Args:
         input_logits (Tensor): Student logits, any shape (..., C).
@@ -28,12 +31,15 @@ def softmax_kl_divergence(input_logits: Tensor, target_logits: Tensor) -> Tensor
         Tensor: Scalar.
     """
     if input_logits.shape != target_logits.shape:
-        raise ValueError('softmax_kl_divergence: input and target shapes '
-                         f'differ: {tuple(input_logits.shape)} vs '
-                         f'{tuple(target_logits.shape)}')
+        raise ValueError(
+            'softmax_kl_divergence: input and target shapes '
+            f'differ: {tuple(input_logits.shape)} vs '
+            f'{tuple(target_logits.shape)}'
+        )
     target = F.softmax(target_logits, dim=-1)
     terms = torch.xlogy(target, target) - target * F.log_softmax(
-        input_logits, dim=-1)
+        input_logits, dim=-1
+    )
     return terms.mean()
 
 
@@ -69,11 +75,13 @@ class BanzhafDistillationLoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
 
-    def forward(self,
-                student: Tensor,
-                teacher: Tensor,
-                text_mask: Optional[Tensor] = None,
-                video_mask: Optional[Tensor] = None) -> Tensor:
+    def forward(
+        self,
+        student: Tensor,
+        teacher: Tensor,
+        text_mask: Optional[Tensor] = None,
+        video_mask: Optional[Tensor] = None,
+    ) -> Tensor:
         teacher = teacher.detach()
         if text_mask is not None:
             keep = (text_mask > 0).to(student.dtype)[:, :, None]
@@ -82,5 +90,6 @@ class BanzhafDistillationLoss(nn.Module):
             keep = (video_mask > 0).to(student.dtype)[:, None, :]
             student, teacher = student * keep, teacher * keep
         loss = softmax_kl_divergence(student, teacher) + softmax_kl_divergence(
-            reverse_axes(student), reverse_axes(teacher))
+            reverse_axes(student), reverse_axes(teacher)
+        )
         return self.loss_weight * loss

@@ -1,4 +1,5 @@
 """Symmetric InfoNCE over a text-video similarity matrix."""
+
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
@@ -21,8 +22,9 @@ def symmetric_info_nce(sim: Tensor, logit_scale: Tensor) -> Tensor:
         raise ValueError(f'sim must be square [N, N], got {tuple(sim.shape)}')
     logits = sim * logit_scale.exp()
     target = torch.arange(sim.shape[0], device=sim.device)
-    return 0.5 * (F.cross_entropy(logits, target) +
-                  F.cross_entropy(logits.t(), target))
+    return 0.5 * (
+        F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)
+    )
 
 
 @MODELS.register_module()

@@ -1,7 +1,9 @@
 """Self-distillation from the entity level (``hbi_method.md`` A9)."""
+
 from torch import Tensor, nn
 
 from hbi.registry import MODELS
+
 from .banzhaf_distillation_loss import softmax_kl_divergence
 
 
@@ -26,8 +28,9 @@ class LevelDistillationLoss(nn.Module):
         - output: scalar.
     """
 
-    def __init__(self, loss_weight: float = 2.0,
-                 detach_target: bool = False) -> None:
+    def __init__(
+        self, loss_weight: float = 2.0, detach_target: bool = False
+    ) -> None:
         super().__init__()
         self.loss_weight = loss_weight
         self.detach_target = detach_target
@@ -35,6 +38,7 @@ class LevelDistillationLoss(nn.Module):
     def forward(self, level_sim: Tensor, entity_sim: Tensor) -> Tensor:
         if self.detach_target:
             entity_sim = entity_sim.detach()
-        loss = softmax_kl_divergence(level_sim, entity_sim) + \
-            softmax_kl_divergence(level_sim.t(), entity_sim.t())
+        loss = softmax_kl_divergence(
+            level_sim, entity_sim
+        ) + softmax_kl_divergence(level_sim.t(), entity_sim.t())
         return self.loss_weight * loss

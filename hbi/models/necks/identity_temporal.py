@@ -1,4 +1,5 @@
 """No temporal module ("meanP" in CLIP4Clip / HBI terms)."""
+
 from typing import Optional
 
 from mmengine.model import BaseModule
@@ -28,6 +29,8 @@ class IdentityTemporal(BaseModule):
     def forward(self, frames: Tensor, frame_mask: Tensor) -> Tensor:
         """Return ``frames``; ``frame_mask`` is accepted for a common API."""
         if frame_mask.shape != frames.shape[:2]:
-            raise ValueError(f'frame_mask: shape {tuple(frame_mask.shape)} '
-                             f'does not match frames {tuple(frames.shape)}')
+            raise ValueError(
+                f'frame_mask: shape {tuple(frame_mask.shape)} '
+                f'does not match frames {tuple(frames.shape)}'
+            )
         return frames

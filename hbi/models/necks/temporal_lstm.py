@@ -1,4 +1,5 @@
 """LSTM over the frames ("seqLSTM" in CLIP4Clip)."""
+
 from typing import Optional
 
 import torch
@@ -30,17 +31,20 @@ class TemporalLSTM(BaseModule):
         - output: (B, T, D)
     """
 
-    def __init__(self,
-                 width: int = 512,
-                 num_layers: int = 1,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        width: int = 512,
+        num_layers: int = 1,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.lstm_visual = nn.LSTM(
             input_size=width,
             hidden_size=width,
             num_layers=num_layers,
             batch_first=True,
-            bidirectional=False)
+            bidirectional=False,
+        )
 
     def forward(self, frames: Tensor, frame_mask: Tensor) -> Tensor:
         """Run the LSTM; see the class docstring for shapes."""
@@ -50,16 +54,20 @@ class TemporalLSTM(BaseModule):
         positions = torch.arange(num_frames, device=mask.device)
         prefix = positions < lengths[:, None]
         if not torch.equal(prefix, mask):
-            raise ValueError('frame_mask: real frames must come first in each '
-                             'sample (1...1 0...0)')
+            raise ValueError(
+                'frame_mask: real frames must come first in each '
+                'sample (1...1 0...0)'
+            )
         # pack_padded_sequence rejects empty sequences; an all-padded sample
         # runs on its first frame and the result is masked out below.
         packed = pack_padded_sequence(
             frames,
             lengths.clamp(min=1).cpu(),
             batch_first=True,
-            enforce_sorted=False)
+            enforce_sorted=False,
+        )
         out, _ = self.lstm_visual(packed)
         out, _ = pad_packed_sequence(
-            out, batch_first=True, total_length=num_frames)
+            out, batch_first=True, total_length=num_frames
+        )
         return frames + out * mask.unsqueeze(-1).to(out.dtype)

@@ -1,4 +1,5 @@
 """Transformer over the frames ("seqTransf", HBI A3)."""
+
 from typing import Dict, Optional, Union
 
 import torch
@@ -9,10 +10,13 @@ from transformers import CLIPTextConfig
 from transformers.models.clip.modeling_clip import CLIPEncoderLayer
 
 from hbi.registry import MODELS
+
 from ..backbones.clip_archs import clip_encoder_config_kwargs
-from ..backbones.openai_clip_conversion import (convert_openai_resblocks,
-                                                load_state_dict_checked,
-                                                read_state_dict)
+from ..backbones.openai_clip_conversion import (
+    convert_openai_resblocks,
+    load_state_dict_checked,
+    read_state_dict,
+)
 
 #: Additive attention logit of padded frames in the released code.
 PADDED_FRAME_LOGIT = -1e6
@@ -48,25 +52,30 @@ class TemporalTransformer(BaseModule):
         - output: (B, T, D); real positions do not depend on padded frames.
     """
 
-    def __init__(self,
-                 width: int = 512,
-                 num_layers: int = 4,
-                 num_heads: int = 8,
-                 max_frames: int = 77,
-                 attn_implementation: str = 'sdpa',
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        width: int = 512,
+        num_layers: int = 4,
+        num_heads: int = 8,
+        max_frames: int = 77,
+        attn_implementation: str = 'sdpa',
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         config = CLIPTextConfig(
             max_position_embeddings=max_frames,
             bos_token_id=None,
             eos_token_id=None,
             pad_token_id=None,
-            **clip_encoder_config_kwargs(width, num_layers, num_heads,
-                                         attn_implementation))
+            **clip_encoder_config_kwargs(
+                width, num_layers, num_heads, attn_implementation
+            ),
+        )
         self.width = width
         self.frame_position_embeddings = nn.Embedding(max_frames, width)
         self.layers = nn.ModuleList(
-            [CLIPEncoderLayer(config) for _ in range(num_layers)])
+            [CLIPEncoderLayer(config) for _ in range(num_layers)]
+        )
 
     def forward(self, frames: Tensor, frame_mask: Tensor) -> Tensor:
         """Run the blocks; see the class docstring for shapes."""
@@ -74,10 +83,13 @@ class TemporalTransformer(BaseModule):
         if num_frames > self.frame_position_embeddings.num_embeddings:
             raise ValueError(
                 f'frames: {num_frames} frames exceed max_frames='
-                f'{self.frame_position_embeddings.num_embeddings}')
+                f'{self.frame_position_embeddings.num_embeddings}'
+            )
         if frame_mask.shape != frames.shape[:2]:
-            raise ValueError(f'frame_mask: shape {tuple(frame_mask.shape)} '
-                             f'does not match frames {tuple(frames.shape)}')
+            raise ValueError(
+                f'frame_mask: shape {tuple(frame_mask.shape)} '
+                f'does not match frames {tuple(frames.shape)}'
+            )
         x = frames + self.frame_position_embeddings.weight[:num_frames]
         # (B, 1, 1, T): the same additive key mask for every head and query.
         key_bias = (1.0 - frame_mask.to(x.dtype))[:, None, None, :]
@@ -103,22 +115,27 @@ class TemporalTransformer(BaseModule):
             raise ValueError(
                 f'text_tower: positional embedding {tuple(pos.shape)} does '
                 f'not match frame_position_embeddings '
-                f'{tuple(self.frame_position_embeddings.weight.shape)}')
+                f'{tuple(self.frame_position_embeddings.weight.shape)}'
+            )
         self.frame_position_embeddings.weight.copy_(pos)
         text_layers = text_tower.layers
         for i in range(min(len(self.layers), len(text_layers))):
             load_state_dict_checked(
-                self.layers[i], text_layers[i].state_dict(),
-                source=f'text_tower block {i}')
+                self.layers[i],
+                text_layers[i].state_dict(),
+                source=f'text_tower block {i}',
+            )
         if len(text_layers) < len(self.layers):
             print_log(
                 f'TemporalTransformer: blocks {len(text_layers)}..'
                 f'{len(self.layers) - 1} keep their random initialisation '
                 f'(the text tower has {len(text_layers)} blocks)',
-                logger='current')
+                logger='current',
+            )
 
-    def load_released(self, checkpoint: Union[str, Dict[str, Tensor]],
-                      prefix: str = '') -> None:
+    def load_released(
+        self, checkpoint: Union[str, Dict[str, Tensor]], prefix: str = ''
+    ) -> None:
         """Load ``frame_position_embeddings.weight`` and
         ``transformerClip.resblocks.{i}.*`` (OpenAI block names) from a
         released HBI / CLIP4Clip checkpoint; other entries are ignored.
@@ -135,14 +152,18 @@ class TemporalTransformer(BaseModule):
         source = checkpoint if isinstance(checkpoint, str) else 'state dict'
         state_dict = (
             read_state_dict(checkpoint)
-            if isinstance(checkpoint, str) else checkpoint)
+            if isinstance(checkpoint, str)
+            else checkpoint
+        )
         converted = convert_openai_resblocks(
-            state_dict, f'{prefix}transformerClip.resblocks.', 'layers.')
+            state_dict, f'{prefix}transformerClip.resblocks.', 'layers.'
+        )
         pos_key = f'{prefix}frame_position_embeddings.weight'
         if pos_key in state_dict:
             converted['frame_position_embeddings.weight'] = state_dict[pos_key]
         if not converted:
             raise ValueError(
                 f'{source}: no {pos_key!r} or {prefix}transformerClip.* '
-                f'weights, not a released seqTransf checkpoint')
+                f'weights, not a released seqTransf checkpoint'
+            )
         load_state_dict_checked(self, converted, source=source)

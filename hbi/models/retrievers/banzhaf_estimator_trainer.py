@@ -15,20 +15,26 @@ normalisation, because the head's distillation (A9) takes a softmax of the
 teacher's output and the release trains the teacher on these raw values.
 The estimator's input is the unscaled A (what the head feeds it).
 """
+
 from typing import Dict, Optional, Tuple
 
 import numpy as np
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
-from torch import Tensor, nn
+from torch import Tensor
 
 from hbi.models.backbones.openai_clip_conversion import load_state_dict_checked
 from hbi.models.functional.banzhaf import banzhaf_interaction
 from hbi.models.layers import BanzhafEstimator, positive_pair_interaction
 from hbi.registry import MODELS
 from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
-from hbi.utils.label_cache import (BanzhafLabelCache, label_key,
-                                   seed_from_key, state_dict_fingerprint)
+from hbi.utils.label_cache import (
+    BanzhafLabelCache,
+    label_key,
+    seed_from_key,
+    state_dict_fingerprint,
+)
+
 from .base import BaseVideoTextModel, SampleList
 
 #: Bumped when the label computation changes, so old cache files are unused.
@@ -37,7 +43,8 @@ LABEL_VERSION = 'hbi-A8-monte-carlo-v1'
 
 @MODELS.register_module()
 class BanzhafEstimatorTrainer(BaseVideoTextModel):
-    """A frozen retriever plays the game; a :class:`BanzhafEstimator` learns it.
+    """A frozen retriever plays the game; a :class:`BanzhafEstimator` learns
+    it.
 
     Entity-level inputs of each pair: the text tower's token embeddings and
     the temporal module's frame embeddings (exactly the tokens HBI's head
@@ -82,21 +89,24 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
         - pairs, labels, estimator output: (B, Lt, Lv).
     """
 
-    def __init__(self,
-                 retriever: dict,
-                 retriever_checkpoint: Optional[str] = None,
-                 estimator_channels: int = 64,
-                 num_samples: Optional[int] = 100,
-                 scale: float = 1000.0,
-                 seed: int = 0,
-                 label_cache_dir: Optional[str] = None,
-                 label_dtype: str = 'float32',
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        retriever: dict,
+        retriever_checkpoint: Optional[str] = None,
+        estimator_channels: int = 64,
+        num_samples: Optional[int] = 100,
+        scale: float = 1000.0,
+        seed: int = 0,
+        label_cache_dir: Optional[str] = None,
+        label_dtype: str = 'float32',
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         if data_preprocessor is None:
             data_preprocessor = retriever.get('data_preprocessor')
         super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg
+        )
         self.retriever = MODELS.build(retriever)
         self.retriever.requires_grad_(False)
         self.estimator = BanzhafEstimator(estimator_channels)
@@ -104,16 +114,22 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
         self.num_samples = num_samples
         self.scale = float(scale)
         self.seed = int(seed)
-        self.label_dtype = {'float32': np.float32,
-                            'float16': np.float16}[label_dtype]
-        self.label_cache = (BanzhafLabelCache(label_cache_dir, label_dtype)
-                            if label_cache_dir else None)
+        self.label_dtype = {'float32': np.float32, 'float16': np.float16}[
+            label_dtype
+        ]
+        self.label_cache = (
+            BanzhafLabelCache(label_cache_dir, label_dtype)
+            if label_cache_dir
+            else None
+        )
         self._fingerprint: Optional[str] = None
         self._captured: Dict[str, Tensor] = {}
         self.retriever.text_encoder.register_forward_hook(
-            self._capture('text_tokens'))
+            self._capture('text_tokens')
+        )
         self.retriever.temporal.register_forward_hook(
-            self._capture('video_tokens'))
+            self._capture('video_tokens')
+        )
         self._load_retriever()
         self.retriever.eval()
 
@@ -121,6 +137,7 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
     def _capture(self, name: str):
         def hook(module, args, output):
             self._captured[name] = output
+
         return hook
 
     def _load_retriever(self) -> None:
@@ -129,12 +146,16 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
             return
         with trusted_checkpoint_globals():
             checkpoint = _load_checkpoint(
-                self.retriever_checkpoint, map_location='cpu')
+                self.retriever_checkpoint, map_location='cpu'
+            )
         state = checkpoint.get('state_dict', checkpoint)
-        state = {(k[7:] if k.startswith('module.') else k): v
-                 for k, v in state.items()}
-        load_state_dict_checked(self.retriever, state,
-                                self.retriever_checkpoint)
+        state = {
+            (k[7:] if k.startswith('module.') else k): v
+            for k, v in state.items()
+        }
+        load_state_dict_checked(
+            self.retriever, state, self.retriever_checkpoint
+        )
 
     def init_weights(self) -> None:
         """Initialise, then (re)load ``retriever_checkpoint`` on top."""
@@ -171,46 +192,62 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
             ``text``/``video`` (dicts, empty for a head without levels).
         """
         self._captured.clear()
-        text = self.retriever.encode_text(inputs['input_ids'],
-                                          inputs['attention_mask'])
-        video = self.retriever.encode_video(inputs['frames'],
-                                            inputs['frame_mask'])
+        text = self.retriever.encode_text(
+            inputs['input_ids'], inputs['attention_mask']
+        )
+        video = self.retriever.encode_video(
+            inputs['frames'], inputs['frame_mask']
+        )
         t_tokens = self._captured.pop('text_tokens')
         v_tokens = self._captured.pop('video_tokens')
         t_mask = inputs['attention_mask'].to(t_tokens.dtype)
         v_mask = inputs['frame_mask'].to(v_tokens.dtype)
-        t_logits = text.get('entity_weight_logits',
-                            t_tokens.new_zeros(t_mask.shape))
-        v_logits = video.get('entity_weight_logits',
-                             v_tokens.new_zeros(v_mask.shape))
+        t_logits = text.get(
+            'entity_weight_logits', t_tokens.new_zeros(t_mask.shape)
+        )
+        v_logits = video.get(
+            'entity_weight_logits', v_tokens.new_zeros(v_mask.shape)
+        )
         return dict(
-            pairs=positive_pair_interaction(t_tokens, t_mask, v_tokens,
-                                            v_mask),
-            text_mask=t_mask, video_mask=v_mask,
+            pairs=positive_pair_interaction(
+                t_tokens, t_mask, v_tokens, v_mask
+            ),
+            text_mask=t_mask,
+            video_mask=v_mask,
             input_ids=inputs['input_ids'],
-            text_weight_logits=t_logits, video_weight_logits=v_logits,
+            text_weight_logits=t_logits,
+            video_weight_logits=v_logits,
             text=text if 'entity_tokens' in text else {},
-            video=video if 'entity_tokens' in video else {})
+            video=video if 'entity_tokens' in video else {},
+        )
 
-    def _pair_key(self, game: Dict[str, Tensor], index: int,
-                  sample) -> str:
+    def _pair_key(self, game: Dict[str, Tensor], index: int, sample) -> str:
         meta = sample.metainfo if sample is not None else {}
         if self.label_cache is not None and 'video_id' not in meta:
-            raise ValueError('BanzhafEstimatorTrainer: label_cache_dir is set '
-                             'but the data samples carry no video_id meta; '
-                             'pack video_id (and frame_inds) or disable the '
-                             'cache')
+            raise ValueError(
+                'BanzhafEstimatorTrainer: label_cache_dir is set '
+                'but the data samples carry no video_id meta; '
+                'pack video_id (and frame_inds) or disable the '
+                'cache'
+            )
         ids = game['input_ids'][index][game['text_mask'][index] > 0]
         return label_key(
-            version=LABEL_VERSION, video_id=meta.get('video_id'),
-            text_index=meta.get('text_index'), caption=meta.get('caption'),
+            version=LABEL_VERSION,
+            video_id=meta.get('video_id'),
+            text_index=meta.get('text_index'),
+            caption=meta.get('caption'),
             frame_inds=meta.get('frame_inds'),
             num_frames=int(game['video_mask'][index].sum()),
-            input_ids=ids, model=self.fingerprint,
-            num_samples=self.num_samples, scale=self.scale, seed=self.seed)
+            input_ids=ids,
+            model=self.fingerprint,
+            num_samples=self.num_samples,
+            scale=self.scale,
+            seed=self.seed,
+        )
 
-    def monte_carlo_labels(self, game: Dict[str, Tensor],
-                           data_samples: Optional[SampleList]) -> Tensor:
+    def monte_carlo_labels(
+        self, game: Dict[str, Tensor], data_samples: Optional[SampleList]
+    ) -> Tensor:
         """Banzhaf labels I (B, Lt, Lv) of the games, from the cache or
         computed pair by pair with a generator seeded from the pair's key."""
         labels = []
@@ -221,28 +258,37 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
             def compute(b: int = b, key: str = key) -> np.ndarray:
                 generator = torch.Generator().manual_seed(seed_from_key(key))
                 one = slice(b, b + 1)
-                return banzhaf_interaction(
-                    game['pairs'][one].float(), game['text_mask'][one],
-                    game['video_mask'][one],
-                    game['text_weight_logits'][one].float(),
-                    game['video_weight_logits'][one].float(),
-                    num_samples=self.num_samples, scale=self.scale,
-                    generator=generator)[0].cpu().numpy()
+                return (
+                    banzhaf_interaction(
+                        game['pairs'][one].float(),
+                        game['text_mask'][one],
+                        game['video_mask'][one],
+                        game['text_weight_logits'][one].float(),
+                        game['video_weight_logits'][one].float(),
+                        num_samples=self.num_samples,
+                        scale=self.scale,
+                        generator=generator,
+                    )[0]
+                    .cpu()
+                    .numpy()
+                )
 
             if self.label_cache is None:
                 label = compute().astype(self.label_dtype)
             else:
                 label = self.label_cache.get_or_compute(key, compute)
             if label.shape != tuple(game['pairs'].shape[1:]):
-                raise ValueError(f'BanzhafEstimatorTrainer: cached label of '
-                                 f'key {key} has shape {label.shape}, '
-                                 f'expected {tuple(game["pairs"].shape[1:])}')
+                raise ValueError(
+                    f'BanzhafEstimatorTrainer: cached label of '
+                    f'key {key} has shape {label.shape}, '
+                    f'expected {tuple(game["pairs"].shape[1:])}'
+                )
             labels.append(torch.from_numpy(label.astype(np.float32)))
         return torch.stack(labels).to(game['pairs'].device)
 
-    def _game_and_labels(self, inputs: Dict[str, Tensor],
-                         data_samples: Optional[SampleList]
-                         ) -> Tuple[Dict[str, Tensor], Tensor]:
+    def _game_and_labels(
+        self, inputs: Dict[str, Tensor], data_samples: Optional[SampleList]
+    ) -> Tuple[Dict[str, Tensor], Tensor]:
         game = self.entity_inputs(inputs)
         return game, self.monte_carlo_labels(game, data_samples)
 
@@ -250,33 +296,43 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
     def extract_feat(self, inputs: Dict[str, Tensor]) -> dict:
         """Pair matrices and the estimator's maps (no labels)."""
         game = self.entity_inputs(inputs)
-        return dict(pairs=game['pairs'],
-                    estimate=self.estimator(game['pairs']))
+        return dict(
+            pairs=game['pairs'], estimate=self.estimator(game['pairs'])
+        )
 
-    def loss(self, inputs: Dict[str, Tensor],
-             data_samples: Optional[SampleList] = None) -> Dict[str, Tensor]:
+    def loss(
+        self,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[SampleList] = None,
+    ) -> Dict[str, Tensor]:
         """``loss_banzhaf_mse``: MSE over the real (word, frame) entries."""
         game, labels = self._game_and_labels(inputs, data_samples)
         estimate = self.estimator(game['pairs'])
         mask = game['text_mask'].unsqueeze(-1) * game['video_mask'].unsqueeze(
-            -2)
+            -2
+        )
         error = (estimate - labels).square() * mask
         return dict(loss_banzhaf_mse=error.sum() / mask.sum().clamp(min=1))
 
-    def predict(self, inputs: Dict[str, Tensor],
-                data_samples: Optional[SampleList] = None) -> SampleList:
+    def predict(
+        self,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[SampleList] = None,
+    ) -> SampleList:
         """Per sample ``pred_banzhaf`` (estimator) and ``gt_banzhaf``
         (Monte-Carlo), both (n_words, n_frames) over the real entries."""
         if not data_samples:
-            raise ValueError('BanzhafEstimatorTrainer.predict needs the data '
-                             'samples (one per pair)')
+            raise ValueError(
+                'BanzhafEstimatorTrainer.predict needs the data '
+                'samples (one per pair)'
+            )
         game, labels = self._game_and_labels(inputs, data_samples)
         estimate = self.estimator(game['pairs'])
         for b, sample in enumerate(data_samples):
             rows = game['text_mask'][b] > 0
             cols = game['video_mask'][b] > 0
-            sample.set_field(estimate[b][rows][:, cols].detach().cpu(),
-                             'pred_banzhaf')
+            sample.set_field(
+                estimate[b][rows][:, cols].detach().cpu(), 'pred_banzhaf'
+            )
             sample.set_field(labels[b][rows][:, cols].cpu(), 'gt_banzhaf')
         return data_samples
-

@@ -1,4 +1,5 @@
 """The base class that owns the ``forward(mode=...)`` dispatch."""
+
 from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Literal, Optional, Union
 
@@ -31,20 +32,25 @@ class BaseVideoTextModel(BaseModel, metaclass=ABCMeta):
         init_cfg (dict, optional): mmengine init config. Defaults to None.
     """
 
-    def __init__(self,
-                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='VideoTextDataPreprocessor')
         if isinstance(data_preprocessor, dict):
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg
+        )
 
-    def forward(self,
-                inputs: Dict[str, Tensor],
-                data_samples: Optional[SampleList] = None,
-                mode: Literal['loss', 'predict', 'tensor'] = 'tensor'):
+    def forward(
+        self,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[SampleList] = None,
+        mode: Literal['loss', 'predict', 'tensor'] = 'tensor',
+    ):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
@@ -52,18 +58,21 @@ class BaseVideoTextModel(BaseModel, metaclass=ABCMeta):
         if mode == 'tensor':
             return self.extract_feat(inputs)
         raise ValueError(
-            f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
+            f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}"
+        )
 
     @abstractmethod
     def extract_feat(self, inputs: Dict[str, Tensor]) -> dict:
         """Features of whatever modalities ``inputs`` holds."""
 
     @abstractmethod
-    def loss(self, inputs: Dict[str, Tensor],
-             data_samples: Optional[SampleList]) -> Dict[str, Tensor]:
+    def loss(
+        self, inputs: Dict[str, Tensor], data_samples: Optional[SampleList]
+    ) -> Dict[str, Tensor]:
         """Named losses of one batch."""
 
     @abstractmethod
-    def predict(self, inputs: Dict[str, Tensor],
-                data_samples: Optional[SampleList]) -> SampleList:
+    def predict(
+        self, inputs: Dict[str, Tensor], data_samples: Optional[SampleList]
+    ) -> SampleList:
         """Data samples with predictions."""

@@ -21,39 +21,69 @@ not know are kept under their own names so that a checked load reports them
 as unexpected. Shared by ``tools/model_converters/hbi_official_to_hbi.py`` and
 :meth:`hbi.engine.runner.HBIRunner.load_checkpoint`.
 """
+
 from typing import Dict, Mapping, Optional, Tuple
 
 from torch import Tensor
 
 from hbi.models.backbones.openai_clip_conversion import (
-    convert_openai_clip, convert_openai_resblocks)
-from hbi.models.heads.released_hbi_names import (convert_released_hbi_head,
-                                                 released_head_key_to_hbi)
+    convert_openai_clip,
+    convert_openai_resblocks,
+)
+from hbi.models.heads.released_hbi_names import (
+    convert_released_hbi_head,
+    released_head_key_to_hbi,
+)
 
 StateDict = Dict[str, Tensor]
 
 #: Top-level modules of ``VideoTextRetriever``: a state dict whose keys start
 #: with these is in the project's own layout.
-OWN_PREFIXES = ('text_encoder.', 'video_encoder.', 'temporal.', 'head.',
-                'logit_scale', 'data_preprocessor.',
-                # BanzhafEstimatorTrainer
-                'retriever.', 'estimator.')
+OWN_PREFIXES = (
+    'text_encoder.',
+    'video_encoder.',
+    'temporal.',
+    'head.',
+    'logit_scale',
+    'data_preprocessor.',
+    # BanzhafEstimatorTrainer
+    'retriever.',
+    'estimator.',
+)
 #: Keys of OpenAI TorchScript archives that are not weights.
 _OPENAI_META_KEYS = ('input_resolution', 'context_length', 'vocab_size')
 _OPENAI_MARKERS = ('visual.conv1.weight', 'token_embedding.weight')
 #: Parameter names of one released ``BanzhafModule``.
-ESTIMATOR_KEYS = ('Q', 'K', 'V', 'cnn1.weight', 'cnn1.bias', 'cnn2.weight',
-                  'cnn2.bias', 'bn.weight', 'bn.bias', 'bn.running_mean',
-                  'bn.running_var', 'bn.num_batches_tracked')
+ESTIMATOR_KEYS = (
+    'Q',
+    'K',
+    'V',
+    'cnn1.weight',
+    'cnn1.bias',
+    'cnn2.weight',
+    'cnn2.bias',
+    'bn.weight',
+    'bn.bias',
+    'bn.running_mean',
+    'bn.running_var',
+    'bn.num_batches_tracked',
+)
 #: Where an estimator file may keep the teacher, most specific first.
-ESTIMATOR_PREFIXES = ('banzhafteacher.', 'head.teacher.', 'teacher.',
-                      'banzhafmodel.', '')
+ESTIMATOR_PREFIXES = (
+    'banzhafteacher.',
+    'head.teacher.',
+    'teacher.',
+    'banzhafmodel.',
+    '',
+)
 
 
 def strip_module_prefix(state_dict: Mapping[str, Tensor]) -> StateDict:
     """Drop a ``module.`` (DataParallel / DDP) prefix from every key."""
-    return {(k[len('module.'):] if k.startswith('module.') else k): v
-            for k, v in state_dict.items()}
+    return {
+        (k[len('module.') :] if k.startswith('module.') else k): v
+        for k, v in state_dict.items()
+    }
 
 
 def _estimator_part(state_dict: Mapping[str, Tensor]) -> Optional[StateDict]:
@@ -61,9 +91,9 @@ def _estimator_part(state_dict: Mapping[str, Tensor]) -> Optional[StateDict]:
     file, or None if the file is not one."""
     for prefix in ESTIMATOR_PREFIXES:
         picked = {
-            k[len(prefix):]: v
-            for k, v in state_dict.items() if k.startswith(prefix)
-            and k[len(prefix):] in ESTIMATOR_KEYS
+            k[len(prefix) :]: v
+            for k, v in state_dict.items()
+            if k.startswith(prefix) and k[len(prefix) :] in ESTIMATOR_KEYS
         }
         if {'Q', 'K', 'V', 'cnn1.weight', 'cnn2.weight'} <= set(picked):
             return picked
@@ -83,7 +113,8 @@ def detect_layout(state_dict: Mapping[str, Tensor]) -> str:
     if any(k.startswith('clip.') for k in keys):
         return 'released_hbi'
     if _estimator_part(state_dict) is not None and len(state_dict) <= len(
-            ESTIMATOR_KEYS):
+        ESTIMATOR_KEYS
+    ):
         return 'estimator'
     if all(m in state_dict for m in _OPENAI_MARKERS):
         return 'openai_clip'
@@ -92,8 +123,9 @@ def detect_layout(state_dict: Mapping[str, Tensor]) -> str:
     return 'unknown'
 
 
-def convert_openai_clip_checkpoint(state_dict: Mapping[str, Tensor],
-                                   prefix: str = '') -> StateDict:
+def convert_openai_clip_checkpoint(
+    state_dict: Mapping[str, Tensor], prefix: str = ''
+) -> StateDict:
     """OpenAI CLIP names (optionally under ``prefix``, e.g. ``'clip.'``) ->
     ``text_encoder.*``, ``video_encoder.*`` and ``logit_scale``.
 
@@ -106,9 +138,9 @@ def convert_openai_clip_checkpoint(state_dict: Mapping[str, Tensor],
         dict[str, Tensor]: Retriever names.
     """
     clip = {
-        k[len(prefix):]: v
+        k[len(prefix) :]: v
         for k, v in state_dict.items()
-        if k.startswith(prefix) and k[len(prefix):] not in _OPENAI_META_KEYS
+        if k.startswith(prefix) and k[len(prefix) :] not in _OPENAI_META_KEYS
     }
     towers = convert_openai_clip(clip)
     out = {f'text_encoder.{k}': v for k, v in towers['text'].items()}
@@ -119,7 +151,8 @@ def convert_openai_clip_checkpoint(state_dict: Mapping[str, Tensor],
 
 
 def convert_released_hbi_checkpoint(
-        state_dict: Mapping[str, Tensor]) -> StateDict:
+    state_dict: Mapping[str, Tensor],
+) -> StateDict:
     """Convert every key of a released HBI (or CLIP4Clip) state dict.
 
     Args:
@@ -134,17 +167,17 @@ def convert_released_hbi_checkpoint(
     state_dict = strip_module_prefix(state_dict)
     out = convert_openai_clip_checkpoint(state_dict, prefix='clip.')
     consumed = {k for k in state_dict if k.startswith('clip.')}
-    temporal = convert_openai_resblocks(state_dict,
-                                        'transformerClip.resblocks.',
-                                        'temporal.layers.')
+    temporal = convert_openai_resblocks(
+        state_dict, 'transformerClip.resblocks.', 'temporal.layers.'
+    )
     out.update(temporal)
     consumed |= {
-        k
-        for k in state_dict if k.startswith('transformerClip.resblocks.')
+        k for k in state_dict if k.startswith('transformerClip.resblocks.')
     }
     for key, value in state_dict.items():
         if key == 'frame_position_embeddings.weight' or key.startswith(
-                'lstm_visual.'):
+            'lstm_visual.'
+        ):
             out[f'temporal.{key}'] = value
             consumed.add(key)
     for key, value in convert_released_hbi_head(state_dict).items():
@@ -168,12 +201,14 @@ def convert_released_estimator(state_dict: Mapping[str, Tensor]) -> StateDict:
             'not a Banzhaf estimator file: expected the keys '
             f'{list(ESTIMATOR_KEYS)} (optionally under one of '
             f'{[p for p in ESTIMATOR_PREFIXES if p]}); first keys: '
-            f'{sorted(state_dict)[:8]}')
+            f'{sorted(state_dict)[:8]}'
+        )
     return {f'head.teacher.{k}': v for k, v in part.items()}
 
 
 def convert_foreign_checkpoint(
-        state_dict: Mapping[str, Tensor]) -> Tuple[str, StateDict]:
+    state_dict: Mapping[str, Tensor],
+) -> Tuple[str, StateDict]:
     """Detect the layout of ``state_dict`` and convert it.
 
     Returns:
@@ -200,4 +235,5 @@ def convert_foreign_checkpoint(
         "under 'clip.', e.g. 'clip.visual.conv1.weight', plus 't_ctm0.*', "
         "'transformerClip.*', ...), an OpenAI CLIP file ("
         f'{list(_OPENAI_MARKERS)}) or a Banzhaf estimator file; got '
-        f'{len(keys)} keys, e.g. {keys[:8]}')
+        f'{len(keys)} keys, e.g. {keys[:8]}'
+    )

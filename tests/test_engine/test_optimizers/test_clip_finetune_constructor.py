@@ -1,37 +1,56 @@
 """The release's four parameter groups (CLIP x1e-3, no decay on biases and
 norms) and the frozen teacher/estimators left out."""
+
 import pytest
-import torch
 from mmengine.registry import init_default_scope
 
 from hbi.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
 init_default_scope('hbi')
-ARCH = dict(base='tiny', embed_dim=16, vision=dict(width=16, layers=1,
-                                                  heads=2),
-            text=dict(width=16, layers=1, heads=2))
+ARCH = dict(
+    base='tiny',
+    embed_dim=16,
+    vision=dict(width=16, layers=1, heads=2),
+    text=dict(width=16, layers=1, heads=2),
+)
 
 
 def build(paramwise_cfg=None):
-    model = MODELS.build(dict(
-        type='VideoTextRetriever',
-        text_encoder=dict(type='CLIPTextTower', arch=ARCH),
-        video_encoder=dict(type='CLIPVisionTower', arch=ARCH),
-        temporal=dict(type='TemporalTransformer', width=16, num_layers=1,
-                      num_heads=2),
-        head=dict(type='HierarchicalBanzhafHead', embed_dim=16)))
-    constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
-        type='CLIPFinetuneOptimWrapperConstructor',
-        optim_wrapper_cfg=dict(optimizer=dict(
-            type='AdamW', lr=1e-4, betas=(0.9, 0.98), eps=1e-6,
-            weight_decay=0.2)),
-        paramwise_cfg=paramwise_cfg or {}))
+    model = MODELS.build(
+        dict(
+            type='VideoTextRetriever',
+            text_encoder=dict(type='CLIPTextTower', arch=ARCH),
+            video_encoder=dict(type='CLIPVisionTower', arch=ARCH),
+            temporal=dict(
+                type='TemporalTransformer', width=16, num_layers=1, num_heads=2
+            ),
+            head=dict(type='HierarchicalBanzhafHead', embed_dim=16),
+        )
+    )
+    constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
+        dict(
+            type='CLIPFinetuneOptimWrapperConstructor',
+            optim_wrapper_cfg=dict(
+                optimizer=dict(
+                    type='AdamW',
+                    lr=1e-4,
+                    betas=(0.9, 0.98),
+                    eps=1e-6,
+                    weight_decay=0.2,
+                )
+            ),
+            paramwise_cfg=paramwise_cfg or {},
+        )
+    )
     return model, constructor(model).optimizer
 
 
 def group_of(optimizer, param):
-    found = [g for g in optimizer.param_groups
-             if any(p is param for p in g['params'])]
+    found = [
+        g
+        for g in optimizer.param_groups
+        if any(p is param for p in g['params'])
+    ]
     return found[0] if found else None
 
 

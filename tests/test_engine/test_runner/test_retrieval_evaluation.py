@@ -1,25 +1,31 @@
 """The world-size-free work grid of the retrieval evaluation."""
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from hbi.engine.runner.retrieval_evaluation import (BlockBatchSampler,
-                                                    _first_of_each_index,
-                                                    gather_rows,
-                                                    merge_row_blocks,
-                                                    similarity_matrix,
-                                                    similarity_rows)
+from hbi.engine.runner.retrieval_evaluation import (
+    BlockBatchSampler,
+    _first_of_each_index,
+    gather_rows,
+    merge_row_blocks,
+    similarity_matrix,
+    similarity_rows,
+)
 
 
-@pytest.mark.parametrize('num, block, batch', [(35, 4, 3), (7, 3, 3),
-                                               (10, 8, 3), (1, 5, 2)])
+@pytest.mark.parametrize(
+    'num, block, batch', [(35, 4, 3), (7, 3, 3), (10, 8, 3), (1, 5, 2)]
+)
 def test_block_batches_do_not_depend_on_world_size(num, block, batch):
     single = list(BlockBatchSampler(num, block, batch, 0, 1))
     assert [i for b in single for i in b] == list(range(num))
     for world in (2, 3, 5):
-        samplers = [BlockBatchSampler(num, block, batch, r, world)
-                    for r in range(world)]
+        samplers = [
+            BlockBatchSampler(num, block, batch, r, world)
+            for r in range(world)
+        ]
         batches = [b for s in samplers for b in s]
         # the same batches as one process, each index once, no padding
         assert sorted(batches) == single
@@ -28,7 +34,8 @@ def test_block_batches_do_not_depend_on_world_size(num, block, batch):
             assert s.num_owned() == sum(len(b) for b in s)
             # rank r owns blocks r, r + world, ...
             assert [start // block for start, _ in s.blocks()] == list(
-                range(s.rank, -(-num // block), world))
+                range(s.rank, -(-num // block), world)
+            )
 
 
 def test_block_sampler_hand_checked_split():
@@ -69,10 +76,12 @@ def test_similarity_rows_blocks_and_values():
     text = {'x': torch.randn(11, 4, generator=g)}
     video = {'x': torch.randn(7, 4, generator=g)}
     model = _DotModel()
-    rows = similarity_rows(model, text, video, [(0, 5), (5, 11)], 7, 3,
-                           rows_per_call=5)
-    np.testing.assert_allclose(rows, (text['x'] @ video['x'].t()).numpy(),
-                               atol=1e-6)
+    rows = similarity_rows(
+        model, text, video, [(0, 5), (5, 11)], 7, 3, rows_per_call=5
+    )
+    np.testing.assert_allclose(
+        rows, (text['x'] @ video['x'].t()).numpy(), atol=1e-6
+    )
     assert model.calls == [(5, 3), (5, 3), (5, 1), (6, 3), (6, 3), (6, 1)]
     full = similarity_matrix(_DotModel(), text, video, 11, 7, 4)
     np.testing.assert_allclose(full, rows, atol=1e-6)
@@ -85,13 +94,17 @@ def test_consecutive_row_blocks_share_a_call():
     video = {'x': torch.randn(7, 4, generator=g)}
     model = _DotModel()
     rows = similarity_rows(model, text, video, [(0, 5), (5, 11)], 7, 3)
-    np.testing.assert_allclose(rows, (text['x'] @ video['x'].t()).numpy(),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        rows, (text['x'] @ video['x'].t()).numpy(), atol=1e-6
+    )
     assert model.calls == [(11, 3), (11, 3), (11, 1)]
-    assert merge_row_blocks([(0, 2), (2, 5), (5, 6), (8, 9), (9, 20)],
-                            4) == [(0, 2), (2, 6), (8, 9), (9, 20)]
-    assert merge_row_blocks([(0, 2), (2, 5), (7, 9)], 100) == [(0, 5),
-                                                               (7, 9)]
+    assert merge_row_blocks([(0, 2), (2, 5), (5, 6), (8, 9), (9, 20)], 4) == [
+        (0, 2),
+        (2, 6),
+        (8, 9),
+        (9, 20),
+    ]
+    assert merge_row_blocks([(0, 2), (2, 5), (7, 9)], 100) == [(0, 5), (7, 9)]
 
 
 def test_gather_rows_single_process():

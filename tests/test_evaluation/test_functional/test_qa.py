@@ -7,8 +7,9 @@ from hbi.structures import VideoTextDataSample
 
 def test_accuracy_counts_out_of_vocabulary_as_wrong():
     # 4 questions: right, wrong, OOV (pred 0 must not match), right
-    out = qa_accuracy([3, 1, 0, 2], [3, 2, -1, 2],
-                      ['what', 'what', 'who', 'who'])
+    out = qa_accuracy(
+        [3, 1, 0, 2], [3, 2, -1, 2], ['what', 'what', 'who', 'who']
+    )
     assert out['acc'] == pytest.approx(50.0)
     assert out['oov_rate'] == pytest.approx(25.0)
     assert out['acc/what'] == pytest.approx(50.0)

@@ -3,8 +3,11 @@ import math
 import numpy as np
 import pytest
 
-from hbi.evaluation.functional import (dual_softmax, qb_norm,
-                                       text_to_video_ranks)
+from hbi.evaluation.functional import (
+    dual_softmax,
+    qb_norm,
+    text_to_video_ranks,
+)
 from hbi.evaluation.functional import retrieval as retrieval_module
 
 
@@ -45,8 +48,11 @@ def test_dual_softmax_matches_loop(dtype, captions_per_video):
     out = dual_softmax(sim, temperature=10.0)
     assert out.dtype == dtype and out.shape == sim.shape
     np.testing.assert_allclose(
-        out, reference_dual_softmax(sim.astype(np.float64), 10.0),
-        rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)
+        out,
+        reference_dual_softmax(sim.astype(np.float64), 10.0),
+        rtol=1e-5 if dtype == np.float32 else 1e-12,
+        atol=1e-7,
+    )
 
 
 def test_dual_softmax_large_logits_and_chunks(monkeypatch):
@@ -88,8 +94,9 @@ def test_qb_norm_float32_chunked(monkeypatch):
     rng = np.random.default_rng(7)
     sim = rng.uniform(-1, 1, (30, 12)).astype(np.float32)
     bank = rng.uniform(-1, 1, (40, 12)).astype(np.float32)
-    ref = np.log(reference_qb_norm(sim.astype(float), bank.astype(float), 2,
-                                   20.0))
+    ref = np.log(
+        reference_qb_norm(sim.astype(float), bank.astype(float), 2, 20.0)
+    )
     monkeypatch.setattr(retrieval_module, '_CHUNK_ELEMENTS', 25)
     out = qb_norm(sim, bank, k=2, beta=20.0)
     assert out.dtype == np.float32
@@ -104,15 +111,18 @@ def test_qb_norm_demotes_hub():
     assert text_to_video_ranks(qb_norm(sim, bank), np.array([1]))[0] == 0
 
 
-@pytest.mark.parametrize('kwargs, match', [
-    (dict(k=0), '`k`'),
-    (dict(k=5), '`k`'),
-    (dict(k=True), '`k`'),
-    (dict(beta=0.0), '`beta`'),
-    (dict(beta=float('inf')), '`beta`'),
-    (dict(bank_sim=np.zeros((3, 3))), 'same 4 gallery'),
-    (dict(bank_sim=np.full((3, 4), np.inf)), 'bank_sim.*inf'),
-])
+@pytest.mark.parametrize(
+    'kwargs, match',
+    [
+        (dict(k=0), '`k`'),
+        (dict(k=5), '`k`'),
+        (dict(k=True), '`k`'),
+        (dict(beta=0.0), '`beta`'),
+        (dict(beta=float('inf')), '`beta`'),
+        (dict(bank_sim=np.zeros((3, 3))), 'same 4 gallery'),
+        (dict(bank_sim=np.full((3, 4), np.inf)), 'bank_sim.*inf'),
+    ],
+)
 def test_qb_norm_validation(kwargs, match):
     args = dict(sim=np.zeros((2, 4)), bank_sim=np.zeros((3, 4)))
     args.update(kwargs)
@@ -120,13 +130,16 @@ def test_qb_norm_validation(kwargs, match):
         qb_norm(**args)
 
 
-@pytest.mark.parametrize('sim, temperature, match', [
-    (np.array([[0.0, np.nan]]), 100.0, 'NaN'),
-    (np.array([[0.0, np.inf]]), 100.0, 'inf'),
-    (np.zeros(3), 100.0, '2-D'),
-    (np.zeros((2, 2)), -1.0, 'temperature'),
-    (np.zeros((2, 2)), 'hot', 'temperature'),
-])
+@pytest.mark.parametrize(
+    'sim, temperature, match',
+    [
+        (np.array([[0.0, np.nan]]), 100.0, 'NaN'),
+        (np.array([[0.0, np.inf]]), 100.0, 'inf'),
+        (np.zeros(3), 100.0, '2-D'),
+        (np.zeros((2, 2)), -1.0, 'temperature'),
+        (np.zeros((2, 2)), 'hot', 'temperature'),
+    ],
+)
 def test_dual_softmax_validation(sim, temperature, match):
     with pytest.raises(ValueError, match=match):
         dual_softmax(sim, temperature)

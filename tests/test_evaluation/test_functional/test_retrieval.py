@@ -1,9 +1,13 @@
 import numpy as np
 import pytest
 
-from hbi.evaluation.functional import (format_retrieval_table, recall_summary,
-                                       retrieval_metrics, text_to_video_ranks,
-                                       video_to_text_ranks)
+from hbi.evaluation.functional import (
+    format_retrieval_table,
+    recall_summary,
+    retrieval_metrics,
+    text_to_video_ranks,
+    video_to_text_ranks,
+)
 from hbi.evaluation.functional import retrieval as retrieval_module
 
 
@@ -13,7 +17,8 @@ def reference_t2v_ranks(sim, text_to_video):
     for i, row in enumerate(sim.tolist()):
         gt = int(text_to_video[i])
         order = sorted(
-            range(len(row)), key=lambda v: (-row[v], 1 if v == gt else 0))
+            range(len(row)), key=lambda v: (-row[v], 1 if v == gt else 0)
+        )
         ranks.append(order.index(gt))
     return np.array(ranks)
 
@@ -26,7 +31,8 @@ def reference_v2t_ranks(sim, text_to_video):
         col = sim[:, v].tolist()
         own = {i for i, g in enumerate(text_to_video) if g == v}
         order = sorted(
-            range(len(col)), key=lambda t: (-col[t], 1 if t in own else 0))
+            range(len(col)), key=lambda t: (-col[t], 1 if t in own else 0)
+        )
         ranks.append(min(order.index(t) for t in own))
     return np.array(ranks)
 
@@ -49,10 +55,12 @@ def test_ranks_match_reference_loop(seed, max_captions):
     sim[np.flatnonzero(boost), text_to_video[boost]] = 0.9
     np.testing.assert_array_equal(
         text_to_video_ranks(sim, text_to_video),
-        reference_t2v_ranks(sim, text_to_video))
+        reference_t2v_ranks(sim, text_to_video),
+    )
     np.testing.assert_array_equal(
         video_to_text_ranks(sim, text_to_video),
-        reference_v2t_ranks(sim, text_to_video))
+        reference_v2t_ranks(sim, text_to_video),
+    )
 
 
 def test_ranks_are_chunk_independent(monkeypatch):
@@ -64,22 +72,30 @@ def test_ranks_are_chunk_independent(monkeypatch):
     monkeypatch.setattr(retrieval_module, '_CHUNK_ELEMENTS', 7 * 30)
     assert len(list(retrieval_module.iter_row_chunks(len(sim), 30))) > 3
     np.testing.assert_array_equal(
-        text_to_video_ranks(sim, text_to_video), expected_t2v)
+        text_to_video_ranks(sim, text_to_video), expected_t2v
+    )
     np.testing.assert_array_equal(
-        video_to_text_ranks(sim, text_to_video), expected_v2t)
+        video_to_text_ranks(sim, text_to_video), expected_v2t
+    )
 
 
 def test_hand_computed_3x3_with_tie():
-    sim = np.array([[0.9, 0.1, 0.2],    # gt 0 strictly best -> rank 0
-                    [0.5, 0.5, 0.1],    # gt 1 tied with video 0 -> rank 1
-                    [0.8, 0.7, 0.3]])   # gt 2 behind both -> rank 2
+    sim = np.array(
+        [
+            [0.9, 0.1, 0.2],  # gt 0 strictly best -> rank 0
+            [0.5, 0.5, 0.1],  # gt 1 tied with video 0 -> rank 1
+            [0.8, 0.7, 0.3],
+        ]
+    )  # gt 2 behind both -> rank 2
     text_to_video = np.array([0, 1, 2])
     np.testing.assert_array_equal(
-        text_to_video_ranks(sim, text_to_video), [0, 1, 2])
+        text_to_video_ranks(sim, text_to_video), [0, 1, 2]
+    )
     # Columns: video 0 {0.9*, 0.5, 0.8} -> 0; video 1 {0.1, 0.5*, 0.7} -> 1;
     # video 2 {0.2, 0.1, 0.3*} -> 0.
     np.testing.assert_array_equal(
-        video_to_text_ranks(sim, text_to_video), [0, 1, 0])
+        video_to_text_ranks(sim, text_to_video), [0, 1, 0]
+    )
     metrics = retrieval_metrics(sim, text_to_video, ks=(1, 2))
     assert metrics['t2v/R@1'] == pytest.approx(100 / 3)
     assert metrics['t2v/R@2'] == pytest.approx(200 / 3)
@@ -89,8 +105,14 @@ def test_hand_computed_3x3_with_tie():
     assert metrics['v2t/MdR'] == 1.0
     assert metrics['v2t/MnR'] == pytest.approx(4 / 3)
     assert list(metrics) == [
-        't2v/R@1', 't2v/R@2', 't2v/MdR', 't2v/MnR', 'v2t/R@1', 'v2t/R@2',
-        'v2t/MdR', 'v2t/MnR'
+        't2v/R@1',
+        't2v/R@2',
+        't2v/MdR',
+        't2v/MnR',
+        'v2t/R@1',
+        'v2t/R@2',
+        'v2t/MdR',
+        'v2t/MnR',
     ]
 
 
@@ -99,45 +121,56 @@ def test_v2t_own_caption_ties_do_not_count():
     sim = np.array([[0.5, 0.0], [0.5, 0.0], [0.5, 0.9]])
     text_to_video = np.array([0, 0, 1])
     np.testing.assert_array_equal(
-        video_to_text_ranks(sim, text_to_video), [1, 0])
+        video_to_text_ranks(sim, text_to_video), [1, 0]
+    )
 
 
 def test_collapsed_model_gets_worst_rank():
     sim = np.ones((12, 4), dtype=np.float32)
     text_to_video = np.repeat(np.arange(4), 3)
     np.testing.assert_array_equal(
-        text_to_video_ranks(sim, text_to_video), np.full(12, 3))
+        text_to_video_ranks(sim, text_to_video), np.full(12, 3)
+    )
     # Each video: the 9 captions of the other videos are tied ahead of it.
     np.testing.assert_array_equal(
-        video_to_text_ranks(sim, text_to_video), np.full(4, 9))
+        video_to_text_ranks(sim, text_to_video), np.full(4, 9)
+    )
     assert retrieval_metrics(sim, text_to_video)['t2v/R@1'] == 0.0
 
 
 def test_integer_similarity_is_accepted():
     sim = np.array([[3, 1], [3, 3]], dtype=np.int64)
     np.testing.assert_array_equal(
-        text_to_video_ranks(sim, np.array([0, 1])), [0, 1])
+        text_to_video_ranks(sim, np.array([0, 1])), [0, 1]
+    )
 
 
 def test_recall_summary_values():
     out = recall_summary(np.array([0, 0, 3, 9, 60]), ks=(1, 5, 10, 50))
     assert out == {
-        'R@1': 40.0, 'R@5': 60.0, 'R@10': 80.0, 'R@50': 80.0, 'MdR': 4.0,
-        'MnR': 15.4
+        'R@1': 40.0,
+        'R@5': 60.0,
+        'R@10': 80.0,
+        'R@50': 80.0,
+        'MdR': 4.0,
+        'MnR': 15.4,
     }
 
 
-@pytest.mark.parametrize('sim, text_to_video, match', [
-    (np.zeros(3), np.array([0]), '2-D'),
-    (np.zeros((2, 2), dtype=bool), np.array([0, 1]), 'dtype'),
-    (np.array([[0.1, np.nan], [0.0, 0.2]]), np.array([0, 1]), 'NaN'),
-    (np.zeros((2, 2)), np.array([0.0, 1.0]), 'integer dtype'),
-    (np.zeros((2, 2)), np.array([0, 1, 1]), r'shape \(2,\)'),
-    (np.zeros((2, 2)), np.array([0, 2]), r'\[0, 1\]'),
-    (np.zeros((2, 2)), np.array([-1, 0]), r'\[0, 1\]'),
-    (np.zeros((0, 2)), np.zeros(0, dtype=int), 'empty'),
-    ([[0.0, 1.0]], np.array([0]), 'numpy array'),
-])
+@pytest.mark.parametrize(
+    'sim, text_to_video, match',
+    [
+        (np.zeros(3), np.array([0]), '2-D'),
+        (np.zeros((2, 2), dtype=bool), np.array([0, 1]), 'dtype'),
+        (np.array([[0.1, np.nan], [0.0, 0.2]]), np.array([0, 1]), 'NaN'),
+        (np.zeros((2, 2)), np.array([0.0, 1.0]), 'integer dtype'),
+        (np.zeros((2, 2)), np.array([0, 1, 1]), r'shape \(2,\)'),
+        (np.zeros((2, 2)), np.array([0, 2]), r'\[0, 1\]'),
+        (np.zeros((2, 2)), np.array([-1, 0]), r'\[0, 1\]'),
+        (np.zeros((0, 2)), np.zeros(0, dtype=int), 'empty'),
+        ([[0.0, 1.0]], np.array([0]), 'numpy array'),
+    ],
+)
 def test_validation_errors(sim, text_to_video, match):
     for fn in (text_to_video_ranks, video_to_text_ranks, retrieval_metrics):
         with pytest.raises(ValueError, match=match):
@@ -149,10 +182,10 @@ def test_video_without_caption_is_reported():
     with pytest.raises(ValueError, match='2 of 4 videos have no caption'):
         video_to_text_ranks(sim, np.array([0, 2]))
     # t2v is still defined.
-    assert text_to_video_ranks(sim, np.array([0, 2])).shape == (2, )
+    assert text_to_video_ranks(sim, np.array([0, 2])).shape == (2,)
 
 
-@pytest.mark.parametrize('ks', [(0, 5), (1, 1), (1.5, ), (), 5, '15'])
+@pytest.mark.parametrize('ks', [(0, 5), (1, 1), (1.5,), (), 5, '15'])
 def test_bad_ks(ks):
     with pytest.raises(ValueError, match='ks'):
         recall_summary(np.array([0, 1]), ks=ks)
@@ -162,19 +195,28 @@ def test_bad_ranks():
     with pytest.raises(ValueError, match='non-negative'):
         recall_summary(np.array([0, -1]))
     with pytest.raises(ValueError, match='1-D'):
-        recall_summary(np.zeros((0, ), dtype=int))
+        recall_summary(np.zeros((0,), dtype=int))
 
 
 def test_format_retrieval_table():
     metrics = {
-        't2v/R@1': 40.0, 't2v/MdR': 2.0, 'v2t/R@1': 42.25,
-        'dsl/t2v/R@1': 45.0, 'dsl/t2v/MdR': 2.0, 'loss': 1.0
+        't2v/R@1': 40.0,
+        't2v/MdR': 2.0,
+        'v2t/R@1': 42.25,
+        'dsl/t2v/R@1': 45.0,
+        'dsl/t2v/MdR': 2.0,
+        'loss': 1.0,
     }
     lines = format_retrieval_table(metrics).splitlines()
     assert [cell.strip() for cell in lines[0].split('|')] == [
-        'method', 'direction', 'R@1', 'MdR'
+        'method',
+        'direction',
+        'R@1',
+        'MdR',
     ]
     rows = [[cell.strip() for cell in line.split('|')] for line in lines[2:]]
-    assert rows == [['raw', 't2v', '40.0', '2.0'],
-                    ['raw', 'v2t', '42.2', '-'],
-                    ['dsl', 't2v', '45.0', '2.0']]
+    assert rows == [
+        ['raw', 't2v', '40.0', '2.0'],
+        ['raw', 'v2t', '42.2', '-'],
+        ['dsl', 't2v', '45.0', '2.0'],
+    ]

@@ -5,8 +5,12 @@ from mmengine.evaluator import Evaluator
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
-from hbi.evaluation.functional import (dual_softmax, format_retrieval_table,
-                                       qb_norm, retrieval_metrics)
+from hbi.evaluation.functional import (
+    dual_softmax,
+    format_retrieval_table,
+    qb_norm,
+    retrieval_metrics,
+)
 from hbi.evaluation.metrics import RetrievalMetric
 from hbi.registry import METRICS
 
@@ -19,7 +23,8 @@ def make_sample(seed=0, num_videos=12, with_bank=True):
     sample = dict(similarity=sim, text_to_video=text_to_video)
     if with_bank:
         sample['bank_similarity'] = rng.uniform(
-            -1, 1, (30, num_videos)).astype(np.float32)
+            -1, 1, (30, num_videos)
+        ).astype(np.float32)
     return sample
 
 
@@ -32,8 +37,9 @@ def run_evaluator(metric, sample):
 def test_raw_metrics_match_functions():
     sample = make_sample(with_bank=False)
     out = run_evaluator(RetrievalMetric(ks=(1, 5)), sample)
-    assert out == retrieval_metrics(sample['similarity'],
-                                    sample['text_to_video'], (1, 5))
+    assert out == retrieval_metrics(
+        sample['similarity'], sample['text_to_video'], (1, 5)
+    )
     assert not any(key.startswith(('dsl/', 'qb_norm/')) for key in out)
 
 
@@ -44,19 +50,25 @@ def test_rescored_metrics_match_functions():
         rescorers=('dsl', 'qb_norm'),
         dsl_temperature=50.0,
         qb_norm_k=2,
-        qb_norm_beta=10.0)
+        qb_norm_beta=10.0,
+    )
     out = run_evaluator(metric, sample)
     expected = retrieval_metrics(sim, gt)
-    expected.update({
-        f'dsl/{k}': v
-        for k, v in retrieval_metrics(dual_softmax(sim, 50.0), gt).items()
-    })
-    expected.update({
-        f'qb_norm/{k}': v
-        for k, v in retrieval_metrics(
-            qb_norm(sim, sample['bank_similarity'], 2, 10.0), gt).items()
-        if k.startswith('t2v/')
-    })
+    expected.update(
+        {
+            f'dsl/{k}': v
+            for k, v in retrieval_metrics(dual_softmax(sim, 50.0), gt).items()
+        }
+    )
+    expected.update(
+        {
+            f'qb_norm/{k}': v
+            for k, v in retrieval_metrics(
+                qb_norm(sim, sample['bank_similarity'], 2, 10.0), gt
+            ).items()
+            if k.startswith('t2v/')
+        }
+    )
     assert out == expected
     assert len(out) == 6 * 5  # raw t2v+v2t, dsl t2v+v2t, qb_norm t2v
 
@@ -64,7 +76,8 @@ def test_rescored_metrics_match_functions():
 def test_only_configured_rescorer_and_prefix():
     sample = make_sample()
     out = run_evaluator(
-        RetrievalMetric(rescorers=['dsl'], prefix='retrieval'), sample)
+        RetrievalMetric(rescorers=['dsl'], prefix='retrieval'), sample
+    )
     assert 'retrieval/dsl/v2t/R@10' in out
     assert 'retrieval/t2v/MnR' in out
     assert not any('qb_norm' in key for key in out)
@@ -76,48 +89,55 @@ def test_torch_inputs_and_results_reset():
     metric = RetrievalMetric()
     torch_sample = {k: torch.from_numpy(v) for k, v in sample.items()}
     out = run_evaluator(metric, torch_sample)
-    assert out == retrieval_metrics(sample['similarity'],
-                                    sample['text_to_video'])
+    assert out == retrieval_metrics(
+        sample['similarity'], sample['text_to_video']
+    )
     assert metric.results == []
 
 
 def test_qb_norm_bank_missing_and_self():
     sample = make_sample(with_bank=False)
     with pytest.raises(ValueError, match='bank_similarity'):
-        run_evaluator(RetrievalMetric(rescorers=('qb_norm', )), sample)
+        run_evaluator(RetrievalMetric(rescorers=('qb_norm',)), sample)
     out = run_evaluator(
-        RetrievalMetric(rescorers=('qb_norm', ), qb_norm_bank='self'), sample)
+        RetrievalMetric(rescorers=('qb_norm',), qb_norm_bank='self'), sample
+    )
     sim, gt = sample['similarity'], sample['text_to_video']
-    assert out['qb_norm/t2v/R@1'] == retrieval_metrics(
-        qb_norm(sim, sim), gt)['t2v/R@1']
+    assert (
+        out['qb_norm/t2v/R@1']
+        == retrieval_metrics(qb_norm(sim, sim), gt)['t2v/R@1']
+    )
 
 
 def test_built_from_registry_and_config():
-    metric = METRICS.build(dict(type='RetrievalMetric', rescorers=('dsl', )))
+    metric = METRICS.build(dict(type='RetrievalMetric', rescorers=('dsl',)))
     assert isinstance(metric, RetrievalMetric)
     with DefaultScope.overwrite_default_scope('hbi'):
-        evaluator = Evaluator(dict(type='RetrievalMetric', ks=(1, )))
+        evaluator = Evaluator(dict(type='RetrievalMetric', ks=(1,)))
     assert isinstance(evaluator.metrics[0], RetrievalMetric)
-    assert evaluator.metrics[0].ks == (1, )
+    assert evaluator.metrics[0].ks == (1,)
 
 
 def test_logs_table(capsys):
     MMLogger.get_instance('test_retrieval_metric_log')
     sample = make_sample()
-    out = run_evaluator(RetrievalMetric(rescorers=('dsl', )), sample)
+    out = run_evaluator(RetrievalMetric(rescorers=('dsl',)), sample)
     logged = capsys.readouterr()
     text = logged.out + logged.err
     assert format_retrieval_table(out) in text
     assert 'dsl    | v2t' in text
 
 
-@pytest.mark.parametrize('kwargs, match', [
-    (dict(rescorers=('dsl', 'nope')), 'rescorers'),
-    (dict(rescorers='dsl'), 'rescorers'),
-    (dict(rescorers=('dsl', 'dsl')), 'rescorers'),
-    (dict(ks=(0, 1)), 'ks'),
-    (dict(qb_norm_bank='train'), 'qb_norm_bank'),
-])
+@pytest.mark.parametrize(
+    'kwargs, match',
+    [
+        (dict(rescorers=('dsl', 'nope')), 'rescorers'),
+        (dict(rescorers='dsl'), 'rescorers'),
+        (dict(rescorers=('dsl', 'dsl')), 'rescorers'),
+        (dict(ks=(0, 1)), 'ks'),
+        (dict(qb_norm_bank='train'), 'qb_norm_bank'),
+    ],
+)
 def test_constructor_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RetrievalMetric(**kwargs)

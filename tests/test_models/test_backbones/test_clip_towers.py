@@ -1,16 +1,23 @@
 """CLIP towers: arch presets, shapes, attention back-ends, checkpointing."""
+
 import pytest
 import torch
 
-from hbi.models.backbones import (CLIP_ARCHS, CLIP_MEAN, CLIP_STD,
-                                  CLIPTextTower, CLIPVisionTower,
-                                  resolve_clip_arch)
+from hbi.models.backbones import (
+    CLIP_ARCHS,
+    CLIP_MEAN,
+    CLIP_STD,
+    CLIPTextTower,
+    CLIPVisionTower,
+    resolve_clip_arch,
+)
 from hbi.registry import MODELS
 
 SMALL = dict(
     embed_dim=24,
     vision=dict(image_size=16, patch_size=8, width=32, layers=2, heads=4),
-    text=dict(vocab_size=100, context_length=12, width=40, layers=2, heads=4))
+    text=dict(vocab_size=100, context_length=12, width=40, layers=2, heads=4),
+)
 
 
 def _text_inputs():
@@ -26,13 +33,12 @@ def test_presets():
     assert b32 == dict(
         embed_dim=512,
         vision=dict(
-            image_size=224, patch_size=32, width=768, layers=12, heads=12),
+            image_size=224, patch_size=32, width=768, layers=12, heads=12
+        ),
         text=dict(
-            vocab_size=49408,
-            context_length=77,
-            width=512,
-            layers=12,
-            heads=8))
+            vocab_size=49408, context_length=77, width=512, layers=12, heads=8
+        ),
+    )
     b16 = resolve_clip_arch('ViT-B/16')
     assert b16['vision']['patch_size'] == 16
     assert dict(b16, vision=None) == dict(b32, vision=None)
@@ -40,11 +46,9 @@ def test_presets():
         embed_dim=64,
         vision=dict(image_size=32, patch_size=8, width=64, layers=2, heads=2),
         text=dict(
-            vocab_size=49408,
-            context_length=77,
-            width=64,
-            layers=2,
-            heads=2))
+            vocab_size=49408, context_length=77, width=64, layers=2, heads=2
+        ),
+    )
     # A resolved arch is a copy: editing it leaves the preset alone.
     b32['vision']['layers'] = 1
     assert CLIP_ARCHS['ViT-B/32']['vision']['layers'] == 12
@@ -54,7 +58,8 @@ def test_presets():
 
 def test_arch_dict_overrides_and_errors():
     arch = resolve_clip_arch(
-        dict(base='tiny', embed_dim=32, text=dict(layers=3)))
+        dict(base='tiny', embed_dim=32, text=dict(layers=3))
+    )
     assert arch['embed_dim'] == 32 and arch['text']['layers'] == 3
     assert arch['text']['width'] == 64 and arch['vision']['layers'] == 2
     assert resolve_clip_arch(SMALL) == SMALL
@@ -64,7 +69,8 @@ def test_arch_dict_overrides_and_errors():
         resolve_clip_arch('ViT-L/14')
     with pytest.raises(ValueError, match=r'missing fields .*vision.heads'):
         resolve_clip_arch(
-            dict(embed_dim=8, vision=dict(width=32), text=SMALL['text']))
+            dict(embed_dim=8, vision=dict(width=32), text=SMALL['text'])
+        )
     with pytest.raises(ValueError, match='not divisible'):
         resolve_clip_arch(dict(base='tiny', text=dict(heads=3)))
     with pytest.raises(ValueError, match='attn_implementation'):
@@ -111,10 +117,14 @@ def test_eager_and_sdpa_agree():
     with torch.no_grad():
         real = mask.bool()
         torch.testing.assert_close(
-            eager_text(ids, mask)[real], sdpa_text(ids, mask)[real],
-            atol=1e-5, rtol=1e-5)
+            eager_text(ids, mask)[real],
+            sdpa_text(ids, mask)[real],
+            atol=1e-5,
+            rtol=1e-5,
+        )
         torch.testing.assert_close(
-            eager_vision(pixels), sdpa_vision(pixels), atol=1e-5, rtol=1e-5)
+            eager_vision(pixels), sdpa_vision(pixels), atol=1e-5, rtol=1e-5
+        )
 
 
 @pytest.mark.parametrize('tower_type', ['text', 'vision'])
@@ -127,8 +137,9 @@ def test_gradient_checkpointing_trains_and_matches(tower_type):
     # Recomputation in backward runs each block's MLP a second time.
     calls = {id(plain): 0, id(ckpt): 0}
     for model in (plain, ckpt):
-        inner = (model.text_model
-                 if tower_type == 'text' else model.vision_model)
+        inner = (
+            model.text_model if tower_type == 'text' else model.vision_model
+        )
 
         def count(*_, key=id(model)):
             calls[key] += 1
@@ -143,8 +154,9 @@ def test_gradient_checkpointing_trains_and_matches(tower_type):
     torch.testing.assert_close(outputs[0], outputs[1])
     for out in outputs:
         out.square().sum().backward()
-    grads = [{n: p.grad for n, p in m.named_parameters()}
-             for m in (plain, ckpt)]
+    grads = [
+        {n: p.grad for n, p in m.named_parameters()} for m in (plain, ckpt)
+    ]
     assert all(g is not None for g in grads[1].values())
     assert (calls[id(plain)], calls[id(ckpt)]) == (1, 2)
     for name, grad in grads[0].items():

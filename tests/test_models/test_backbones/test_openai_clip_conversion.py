@@ -1,8 +1,6 @@
 """OpenAI CLIP checkpoints load into the towers and reproduce OpenAI's
 numbers (against the independent plain-torch reference)."""
-from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
-from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
-from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
+
 import json
 import re
 import warnings
@@ -10,13 +8,19 @@ import warnings
 import pytest
 import torch
 
-from hbi.models.backbones import (CLIPTextTower, CLIPVisionTower,
-                                  convert_openai_clip,
-                                  convert_openai_resblock,
-                                  load_openai_clip_state_dict,
-                                  resolve_clip_arch)
+from hbi.models.backbones import (
+    CLIPTextTower,
+    CLIPVisionTower,
+    convert_openai_clip,
+    convert_openai_resblock,
+    load_openai_clip_state_dict,
+    resolve_clip_arch,
+)
+from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
 from tests.test_models.test_backbones.openai_clip_reference import (
-    build_reference_clip, randomize_)
+    build_reference_clip,
+    randomize_,
+)
 
 LAYOUTS = str(SHARED_LAYOUTS)
 
@@ -24,7 +28,8 @@ LAYOUTS = str(SHARED_LAYOUTS)
 SMALL = dict(
     embed_dim=24,
     vision=dict(image_size=16, patch_size=8, width=32, layers=2, heads=4),
-    text=dict(vocab_size=100, context_length=12, width=40, layers=2, heads=4))
+    text=dict(vocab_size=100, context_length=12, width=40, layers=2, heads=4),
+)
 
 
 @pytest.fixture(scope='module')
@@ -48,9 +53,12 @@ def _save(reference, path, fmt, inputs):
     state = reference.state_dict()
     if fmt == 'plain':
         # OpenAI's archives carry these non-weight entries too.
-        state = dict(state, input_resolution=torch.tensor(16),
-                     context_length=torch.tensor(12),
-                     vocab_size=torch.tensor(100))
+        state = dict(
+            state,
+            input_resolution=torch.tensor(16),
+            context_length=torch.tensor(12),
+            vocab_size=torch.tensor(100),
+        )
         torch.save(state, path)
     elif fmt == 'hbi_release':
         # CLIP under 'clip.' next to other modules, DDP prefix, nested.
@@ -79,8 +87,9 @@ def test_full_size_conversion_covers_towers_exactly():
     converted = convert_openai_clip(state)
     assert converted['logit_scale'].shape == ()
     with torch.device('meta'):
-        towers = dict(text=CLIPTextTower('ViT-B/32'),
-                      vision=CLIPVisionTower('ViT-B/32'))
+        towers = dict(
+            text=CLIPTextTower('ViT-B/32'), vision=CLIPVisionTower('ViT-B/32')
+        )
     for part, tower in towers.items():
         expected = {k: v.shape for k, v in tower.state_dict().items()}
         assert {k: v.shape for k, v in converted[part].items()} == expected
@@ -100,12 +109,21 @@ def test_convert_resblock_splits_qkv_in_order():
     assert torch.equal(out['layers.3.self_attn.q_proj.weight'], weight[:4])
     assert torch.equal(out['layers.3.self_attn.k_proj.weight'], weight[4:8])
     assert torch.equal(out['layers.3.self_attn.v_proj.weight'], weight[8:])
-    assert out['layers.3.self_attn.v_proj.bias'].tolist() == [8., 9., 10., 11.]
+    assert out['layers.3.self_attn.v_proj.bias'].tolist() == [
+        8.0,
+        9.0,
+        10.0,
+        11.0,
+    ]
     assert set(out) == {
-        'layers.3.self_attn.q_proj.weight', 'layers.3.self_attn.k_proj.weight',
-        'layers.3.self_attn.v_proj.weight', 'layers.3.self_attn.q_proj.bias',
-        'layers.3.self_attn.k_proj.bias', 'layers.3.self_attn.v_proj.bias',
-        'layers.3.mlp.fc1.weight', 'layers.3.layer_norm2.bias'
+        'layers.3.self_attn.q_proj.weight',
+        'layers.3.self_attn.k_proj.weight',
+        'layers.3.self_attn.v_proj.weight',
+        'layers.3.self_attn.q_proj.bias',
+        'layers.3.self_attn.k_proj.bias',
+        'layers.3.self_attn.v_proj.bias',
+        'layers.3.mlp.fc1.weight',
+        'layers.3.layer_norm2.bias',
     }
 
 
@@ -127,7 +145,8 @@ def test_towers_reproduce_reference(tmp_path, reference, inputs, fmt):
     torch.testing.assert_close(frames, ref_frames, atol=1e-5, rtol=1e-5)
     real = mask.bool()
     torch.testing.assert_close(
-        tokens[real], ref_tokens[real], atol=1e-5, rtol=1e-5)
+        tokens[real], ref_tokens[real], atol=1e-5, rtol=1e-5
+    )
     # Shorter sequences use the first positional embeddings.
     with torch.no_grad():
         short = text(ids[:, :7], mask[:, :7])
@@ -142,8 +161,10 @@ def test_logit_scale_and_prefix_handling(tmp_path, reference):
     assert set(state) == set(reference.state_dict())
     converted = convert_openai_clip(state)
     assert torch.equal(converted['logit_scale'], reference.logit_scale.data)
-    assert torch.equal(converted['text']['text_projection.weight'],
-                       reference.text_projection.data.t())
+    assert torch.equal(
+        converted['text']['text_projection.weight'],
+        reference.text_projection.data.t(),
+    )
 
 
 def test_wrong_shape_is_listed(tmp_path, reference):
@@ -155,8 +176,11 @@ def test_wrong_shape_is_listed(tmp_path, reference):
         CLIPTextTower(SMALL, pretrained=path)
     message = str(err.value)
     assert 'bad_shape.pt' in message
-    assert re.search(r'final_layer_norm\.weight: checkpoint \(7,\) vs '
-                     r'model \(40,\)', message)
+    assert re.search(
+        r'final_layer_norm\.weight: checkpoint \(7,\) vs '
+        r'model \(40,\)',
+        message,
+    )
     # The vision part of the same file is fine.
     CLIPVisionTower(SMALL, pretrained=path)
 
@@ -171,8 +195,9 @@ def test_missing_and_unexpected_keys_are_listed(tmp_path, reference):
         CLIPVisionTower(SMALL, pretrained=path)
     message = str(err.value)
     assert 'incomplete.pt' in message
-    assert ('missing keys (1): vision_model.post_layernorm.bias (32,)'
-            in message)
+    assert (
+        'missing keys (1): vision_model.post_layernorm.bias (32,)' in message
+    )
     assert 'unexpected keys (1): visual.extra_head.weight (2, 2)' in message
 
 
@@ -180,15 +205,19 @@ def test_arch_mismatch_is_listed(tmp_path, reference):
     path = str(tmp_path / 'small.pt')
     torch.save(reference.state_dict(), path)
     deeper = dict(SMALL, text=dict(SMALL['text'], layers=3))
-    with pytest.raises(ValueError, match=r'missing keys \(16\): '
-                       r'text_model\.encoder\.layers\.2\.'):
+    with pytest.raises(
+        ValueError,
+        match=r'missing keys \(16\): '
+        r'text_model\.encoder\.layers\.2\.',
+    ):
         CLIPTextTower(deeper, pretrained=path)
 
 
 def test_non_clip_checkpoint_is_rejected(tmp_path):
     path = str(tmp_path / 'random.pt')
-    torch.save({'fc.weight': torch.randn(2, 2), 'fc.bias': torch.randn(2)},
-               path)
+    torch.save(
+        {'fc.weight': torch.randn(2, 2), 'fc.bias': torch.randn(2)}, path
+    )
     with pytest.raises(ValueError, match=r'random\.pt is not an OpenAI CLIP'):
         CLIPTextTower(SMALL, pretrained=path)
     with pytest.raises(FileNotFoundError, match='nowhere.pt'):

@@ -2,6 +2,7 @@
 
 CPU autocast stands in for CUDA's: the wrapper switches off both.
 """
+
 import pytest
 import torch
 
@@ -18,9 +19,15 @@ def _head(tmp_path):
     path = tmp_path / 'teacher.pth'
     torch.save(BanzhafEstimator(8).state_dict(), path)
     return MODELS.build(
-        dict(type='HierarchicalBanzhafHead', embed_dim=D, num_heads=2,
-             estimator_channels=8, teacher_checkpoint=str(path),
-             rate=(1.0, 1.0, 1.0)))
+        dict(
+            type='HierarchicalBanzhafHead',
+            embed_dim=D,
+            num_heads=2,
+            estimator_channels=8,
+            teacher_checkpoint=str(path),
+            rate=(1.0, 1.0, 1.0),
+        )
+    )
 
 
 def _pairs(num=4):
@@ -35,9 +42,16 @@ def _pairs(num=4):
 
 
 def test_to_float32_casts_floating_tensors_in_containers():
-    out = to_float32(({'a': torch.ones(2, dtype=torch.float16),
-                       'i': torch.ones(2, dtype=torch.long)},
-                      [torch.ones(1, dtype=torch.bfloat16)], 3))
+    out = to_float32(
+        (
+            {
+                'a': torch.ones(2, dtype=torch.float16),
+                'i': torch.ones(2, dtype=torch.long),
+            },
+            [torch.ones(1, dtype=torch.bfloat16)],
+            3,
+        )
+    )
     assert out[0]['a'].dtype == torch.float32
     assert out[0]['i'].dtype == torch.long
     assert out[1][0].dtype == torch.float32
@@ -48,7 +62,6 @@ def test_full_precision_switches_autocast_off_only_inside():
     seen = {}
 
     class Probe:
-
         @full_precision
         def method(self, x):
             seen['autocast'] = torch.is_autocast_enabled('cpu')
@@ -80,20 +93,21 @@ def test_hbi_head_under_autocast_matches_float32(tmp_path, dtype):
             feats_t = head.encode_text(text.to(dtype), text_mask)
             feats_v = head.encode_video(video.to(dtype), video_mask)
             sims = head.similarity(feats_t, feats_v)
-    for key, value in ref_t.items():
+    for key in ref_t:
         assert feats_t[key].dtype == torch.float32, key
     # Only the rounding of the inputs to ``dtype`` differs. The entity level
     # follows it smoothly; merged levels may cluster differently.
     tol = 2e-2 if dtype == torch.bfloat16 else 3e-3
-    torch.testing.assert_close(sims['entity'], ref['entity'], atol=tol,
-                               rtol=0)
+    torch.testing.assert_close(sims['entity'], ref['entity'], atol=tol, rtol=0)
     for key in ('entity', 'action', 'event', 'fused'):
         assert sims[key].dtype == torch.float32
         assert torch.isfinite(sims[key]).all()
     # Exactly float32 when the inputs are already float32.
     with torch.no_grad(), torch.autocast('cpu', dtype=dtype):
-        same = head.similarity(head.encode_text(text, text_mask),
-                               head.encode_video(video, video_mask))
+        same = head.similarity(
+            head.encode_text(text, text_mask),
+            head.encode_video(video, video_mask),
+        )
     for key in ref:
         torch.testing.assert_close(same[key], ref[key], atol=1e-6, rtol=0)
 
@@ -105,8 +119,11 @@ def test_hbi_head_loss_under_autocast_is_finite_and_matches(tmp_path, dtype):
     scale = torch.tensor(4.6052)
 
     def losses():
-        return head.loss(head.encode_text(text, text_mask),
-                         head.encode_video(video, video_mask), scale)
+        return head.loss(
+            head.encode_text(text, text_mask),
+            head.encode_video(video, video_mask),
+            scale,
+        )
 
     ref = losses()
     with torch.autocast('cpu', dtype=dtype):
@@ -123,11 +140,13 @@ def test_hbi_head_loss_under_autocast_is_finite_and_matches(tmp_path, dtype):
 def test_mean_pooling_head_under_autocast_is_float32():
     head = MODELS.build(dict(type='MeanPoolingHead'))
     text, text_mask, video, video_mask = _pairs()
-    ref = head.similarity(head.encode_text(text, text_mask),
-                          head.encode_video(video, video_mask))['fused']
+    ref = head.similarity(
+        head.encode_text(text, text_mask), head.encode_video(video, video_mask)
+    )['fused']
     with torch.autocast('cpu', dtype=torch.float16):
         out = head.similarity(
             head.encode_text(text.half(), text_mask),
-            head.encode_video(video.half(), video_mask))['fused']
+            head.encode_video(video.half(), video_mask),
+        )['fused']
     assert out.dtype == torch.float32
     torch.testing.assert_close(out, ref, atol=3e-3, rtol=0)

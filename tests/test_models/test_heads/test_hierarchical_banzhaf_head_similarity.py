@@ -1,5 +1,6 @@
 """``HierarchicalBanzhafHead.similarity``: output selection, and equality
 with a direct einsum WTI (values and training losses/gradients)."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -20,28 +21,37 @@ def _features(head, n_text=6, n_video=5, seed=0):
     gen = torch.Generator().manual_seed(seed)
     text = torch.randn(n_text, 8, D, generator=gen)
     video = torch.randn(n_video, 4, D, generator=gen)
-    text_mask = (torch.arange(8)[None] < torch.randint(
-        1, 9, (n_text, 1), generator=gen)).float()
-    video_mask = (torch.arange(4)[None] < torch.randint(
-        1, 5, (n_video, 1), generator=gen)).float()
+    text_mask = (
+        torch.arange(8)[None] < torch.randint(1, 9, (n_text, 1), generator=gen)
+    ).float()
+    video_mask = (
+        torch.arange(4)[None]
+        < torch.randint(1, 5, (n_video, 1), generator=gen)
+    ).float()
     return head.encode_text(text, text_mask), head.encode_video(
-        video, video_mask)
+        video, video_mask
+    )
 
 
 def _einsum_wti(t, tm, tw, v, vm, vw):
     """hbi_method.md A4 as one einsum over all pairs."""
+
     def side(x, m, w):
         x = F.normalize(x, dim=-1)
         if m is None:
             return x, torch.softmax(w, -1)
-        return (x * m.unsqueeze(-1),
-                torch.softmax(w.masked_fill(m <= 0, -9e15), -1))
+        return (
+            x * m.unsqueeze(-1),
+            torch.softmax(w.masked_fill(m <= 0, -9e15), -1),
+        )
 
     t, wt = side(t, tm, tw)
     v, wv = side(v, vm, vw)
     a = torch.einsum('atd,bvd->abtv', t, v)
-    return 0.5 * (torch.einsum('abt,at->ab', a.max(-1).values, wt) +
-                  torch.einsum('abv,bv->ab', a.max(-2).values, wv))
+    return 0.5 * (
+        torch.einsum('abt,at->ab', a.max(-1).values, wt)
+        + torch.einsum('abv,bv->ab', a.max(-2).values, wv)
+    )
 
 
 def test_similarity_equals_einsum_reference():
@@ -52,10 +62,14 @@ def test_similarity_equals_einsum_reference():
     assert list(sims) == ['entity', 'action', 'event', 'fused']
     fused = 0
     for rate, level in zip((1.0, 0.5, 0.25), head.levels):
-        ref = _einsum_wti(tf[f'{level}_tokens'], tf.get(f'{level}_mask'),
-                          tf[f'{level}_weight_logits'],
-                          vf[f'{level}_tokens'], vf.get(f'{level}_mask'),
-                          vf[f'{level}_weight_logits'])
+        ref = _einsum_wti(
+            tf[f'{level}_tokens'],
+            tf.get(f'{level}_mask'),
+            tf[f'{level}_weight_logits'],
+            vf[f'{level}_tokens'],
+            vf.get(f'{level}_mask'),
+            vf[f'{level}_weight_logits'],
+        )
         torch.testing.assert_close(sims[level], ref, atol=1e-6, rtol=1e-6)
         fused = fused + rate * ref
     torch.testing.assert_close(sims['fused'], fused, atol=1e-6, rtol=1e-6)
@@ -73,9 +87,10 @@ def test_levels_selects_outputs_and_skips_zero_rate_levels(monkeypatch):
             calls.append(args[0].shape[1])
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(head_module, 'weighted_token_interaction',
-                            counting)
-        only_fused = head.similarity(tf, vf, levels=('fused', ))
+        monkeypatch.setattr(
+            head_module, 'weighted_token_interaction', counting
+        )
+        only_fused = head.similarity(tf, vf, levels=('fused',))
         assert list(only_fused) == ['fused']
         assert calls == [8]  # the entity level only (8 text tokens)
         torch.testing.assert_close(only_fused['fused'], full['fused'])
@@ -111,17 +126,19 @@ def test_loss_and_gradients_equal_einsum_reference(monkeypatch):
     tf, vf = _features(head, n_text=5, n_video=5, seed=4)
     params = [p for p in head.parameters() if p.requires_grad]
     losses = head.loss(tf, vf, 2.0)
-    grads = torch.autograd.grad(sum(losses.values()), params,
-                                retain_graph=True, allow_unused=True)
-    monkeypatch.setattr(head_module, 'weighted_token_interaction',
-                        _einsum_wti)
+    grads = torch.autograd.grad(
+        sum(losses.values()), params, retain_graph=True, allow_unused=True
+    )
+    monkeypatch.setattr(head_module, 'weighted_token_interaction', _einsum_wti)
     ref_losses = head.loss(tf, vf, 2.0)
-    ref_grads = torch.autograd.grad(sum(ref_losses.values()), params,
-                                    allow_unused=True)
+    ref_grads = torch.autograd.grad(
+        sum(ref_losses.values()), params, allow_unused=True
+    )
     assert set(losses) == set(ref_losses)
     for key in losses:
-        torch.testing.assert_close(losses[key], ref_losses[key], atol=1e-6,
-                                   rtol=1e-6)
+        torch.testing.assert_close(
+            losses[key], ref_losses[key], atol=1e-6, rtol=1e-6
+        )
     for got, ref in zip(grads, ref_grads):
         assert (got is None) == (ref is None)
         if got is not None:

@@ -5,8 +5,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from hbi.models.layers import (ClusterTokenMerge, TokenClusterBlock,
-                               dpc_knn_cluster)
+from hbi.models.layers import (
+    ClusterTokenMerge,
+    TokenClusterBlock,
+    dpc_knn_cluster,
+)
 
 
 def _ref_cluster(x, num_clusters, k, mask):
@@ -18,7 +21,7 @@ def _ref_cluster(x, num_clusters, k, mask):
     for b in range(batch):
         for i in range(n):
             for j in range(n):
-                d[b, i, j] = math.sqrt(((x[b, i] - x[b, j])**2).sum() / c)
+                d[b, i, j] = math.sqrt(((x[b, i] - x[b, j]) ** 2).sum() / c)
     if mask is not None:
         big = d.max() + 1
         for b in range(batch):
@@ -32,17 +35,22 @@ def _ref_cluster(x, num_clusters, k, mask):
             if mask is not None and not mask[b][i]:
                 rho.append(0.0)
             else:
-                rho.append(math.exp(-np.mean(np.sort(d[b, i])[:k]**2)))
+                rho.append(math.exp(-np.mean(np.sort(d[b, i])[:k] ** 2)))
         dmax = d[b].max()
         delta = []
         for i in range(n):
-            higher = [d[b, i, j] for j in range(n)
-                      if rho[j] > rho[i] or (rho[j] == rho[i] and j < i)]
+            higher = [
+                d[b, i, j]
+                for j in range(n)
+                if rho[j] > rho[i] or (rho[j] == rho[i] and j < i)
+            ]
             delta.append(min(higher) if higher else dmax)
         score = [r * dl for r, dl in zip(rho, delta)]
         centres = sorted(range(n), key=lambda i: (-score[i], i))[:num_clusters]
-        assign = [min(range(num_clusters), key=lambda ci: (d[b, centres[ci], j], ci))
-                  for j in range(n)]
+        assign = [
+            min(range(num_clusters), key=lambda ci: (d[b, centres[ci], j], ci))
+            for j in range(n)
+        ]
         for ci, i in enumerate(centres):
             assign[i] = ci
         assignments.append(assign)
@@ -74,7 +82,8 @@ def test_dpc_knn_matches_loop(with_mask):
         mask[3, 4:] = 0  # fewer real tokens than clusters
     assign, centres = dpc_knn_cluster(x, 5, k=3, mask=mask)
     ref_assign, ref_centres = _ref_cluster(
-        x.numpy(), 5, 3, None if mask is None else mask.tolist())
+        x.numpy(), 5, 3, None if mask is None else mask.tolist()
+    )
     np.testing.assert_array_equal(centres.numpy(), ref_centres)
     np.testing.assert_array_equal(assign.numpy(), ref_assign)
 
@@ -104,11 +113,13 @@ def test_dpc_knn_ignores_asymmetric_distance_rounding(monkeypatch):
     ref = dpc_knn_cluster(x, 8, k=3, mask=mask)
     cdist = torch.cdist
     for sign in (1, -1):
+
         def rounded_cdist(a, b, sign=sign):
             dist = cdist(a, b)
             upper = torch.ones_like(dist).triu(1)
             return dist * (1 + sign * 1e-12 * upper) + 1e-9 * torch.eye(
-                dist.shape[-1], dtype=dist.dtype)
+                dist.shape[-1], dtype=dist.dtype
+            )
 
         monkeypatch.setattr(torch, 'cdist', rounded_cdist)
         got = dpc_knn_cluster(x, 8, k=3, mask=mask)
@@ -138,17 +149,22 @@ def test_ctm_matches_manual(with_mask):
     # step 1 by hand: residual conv with zero padding, LayerNorm, score
     w = ctm.conv.weight  # (out, in, 3)
     padded = F.pad(x, (0, 0, 1, 1))
-    conv = sum(padded[:, o:o + 12] @ w[:, :, o].t() for o in range(3))
-    step1 = F.layer_norm(x + conv, (8, ), ctm.norm.weight, ctm.norm.bias)
+    conv = sum(padded[:, o : o + 12] @ w[:, :, o].t() for o in range(3))
+    step1 = F.layer_norm(x + conv, (8,), ctm.norm.weight, ctm.norm.bias)
     torch.testing.assert_close(tokens, step1, atol=1e-5, rtol=1e-5)
     expected_score = step1 @ ctm.score.weight[0] + ctm.score.bias
     if with_mask:
         expected_score = expected_score.masked_fill(mask == 0, float('-inf'))
     torch.testing.assert_close(score, expected_score, atol=1e-5, rtol=1e-5)
-    ref_assign, _ = _ref_cluster(step1.detach().numpy(), 3, 3,
-                                 mask.tolist() if with_mask else None)
-    ref = _ref_merge(step1.detach().numpy(), ref_assign, 3,
-                     expected_score.exp().detach().numpy())
+    ref_assign, _ = _ref_cluster(
+        step1.detach().numpy(), 3, 3, mask.tolist() if with_mask else None
+    )
+    ref = _ref_merge(
+        step1.detach().numpy(),
+        ref_assign,
+        3,
+        expected_score.exp().detach().numpy(),
+    )
     np.testing.assert_allclose(merged.detach().numpy(), ref, atol=1e-5)
     if with_mask:  # padded tokens carry no weight
         assert torch.all(score[mask == 0].exp() == 0)
@@ -178,8 +194,8 @@ def test_tcblock_matches_manual_attention():
     ln = block.norm1
     attn = block.attn
     for b in range(2):
-        q_in = F.layer_norm(merged[b], (8, ), ln.weight, ln.bias)
-        kv_in = F.layer_norm(tokens[b], (8, ), ln.weight, ln.bias)
+        q_in = F.layer_norm(merged[b], (8,), ln.weight, ln.bias)
+        kv_in = F.layer_norm(tokens[b], (8,), ln.weight, ln.bias)
         q = q_in @ attn.q.weight.t() + attn.q.bias
         kv = kv_in @ attn.kv.weight.t() + attn.kv.bias
         k, v = kv[:, :8], kv[:, 8:]
@@ -188,8 +204,11 @@ def test_tcblock_matches_manual_attention():
             sl = slice(4 * h, 4 * h + 4)
             logits = q[:, sl] @ k[:, sl].t() / math.sqrt(4) + score[b][None]
             heads.append(torch.softmax(logits, -1) @ v[:, sl])
-        expected = merged[b] + torch.cat(heads, -1) @ attn.proj.weight.t() \
+        expected = (
+            merged[b]
+            + torch.cat(heads, -1) @ attn.proj.weight.t()
             + attn.proj.bias
+        )
         torch.testing.assert_close(out[b], expected, atol=1e-5, rtol=1e-5)
     # a masked key has no influence
     tokens2 = tokens.clone()

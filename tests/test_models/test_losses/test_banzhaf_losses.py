@@ -4,7 +4,10 @@ import pytest
 import torch
 
 from hbi.models.losses.banzhaf_distillation_loss import (
-    BanzhafDistillationLoss, reverse_axes, softmax_kl_divergence)
+    BanzhafDistillationLoss,
+    reverse_axes,
+    softmax_kl_divergence,
+)
 from hbi.models.losses.level_distillation_loss import LevelDistillationLoss
 from hbi.registry import MODELS
 
@@ -17,8 +20,10 @@ def _softmax(row):
 def _kl_loop(student, target):
     """KL(softmax(target) || softmax(student)) per last-axis row, summed,
     divided by the number of ELEMENTS (torch's reduction='mean')."""
-    s, t = student.reshape(-1, student.shape[-1]), target.reshape(
-        -1, target.shape[-1])
+    s, t = (
+        student.reshape(-1, student.shape[-1]),
+        target.reshape(-1, target.shape[-1]),
+    )
     total = 0.0
     for srow, trow in zip(s.tolist(), t.tolist()):
         p, q = _softmax(trow), _softmax(srow)
@@ -33,7 +38,8 @@ def test_softmax_kl_matches_loop_and_torch():
     assert got.item() == pytest.approx(_kl_loop(a, b), rel=1e-5)
     with pytest.warns(UserWarning):
         ref = torch.nn.functional.kl_div(
-            a.log_softmax(-1), b.softmax(-1), reduction='mean')
+            a.log_softmax(-1), b.softmax(-1), reduction='mean'
+        )
     assert got.item() == pytest.approx(ref.item(), rel=1e-5)
     assert softmax_kl_divergence(a, a).item() == pytest.approx(0, abs=1e-7)
     with pytest.raises(ValueError, match='shapes differ'):
@@ -47,15 +53,19 @@ def test_banzhaf_distillation_with_masks():
     vm = torch.tensor([[1, 1], [1, 0], [1, 1]])
     keep = (tm[:, :, None] * vm[:, None, :]).float()
     s, t = student * keep, teacher * keep
-    expected = _kl_loop(s, t) + _kl_loop(s.permute(2, 1, 0),
-                                         t.permute(2, 1, 0))
+    expected = _kl_loop(s, t) + _kl_loop(
+        s.permute(2, 1, 0), t.permute(2, 1, 0)
+    )
     loss = MODELS.build(dict(type='BanzhafDistillationLoss', loss_weight=0.5))
     assert loss(student, teacher, tm, vm).item() == pytest.approx(
-        0.5 * expected, rel=1e-5)
+        0.5 * expected, rel=1e-5
+    )
     unmasked = _kl_loop(student, teacher) + _kl_loop(
-        student.permute(2, 1, 0), teacher.permute(2, 1, 0))
-    assert BanzhafDistillationLoss()(student, teacher).item() == \
-        pytest.approx(unmasked, rel=1e-5)
+        student.permute(2, 1, 0), teacher.permute(2, 1, 0)
+    )
+    assert BanzhafDistillationLoss()(student, teacher).item() == pytest.approx(
+        unmasked, rel=1e-5
+    )
     assert reverse_axes(student).shape == (2, 4, 3)
 
 
@@ -73,8 +83,9 @@ def test_level_distillation(detach):
     entity = torch.randn(3, 3, requires_grad=True)
     loss = LevelDistillationLoss(loss_weight=2.0, detach_target=detach)
     value = loss(level, entity)
-    expected = 2.0 * (_kl_loop(level, entity) + _kl_loop(level.t(),
-                                                         entity.t()))
+    expected = 2.0 * (
+        _kl_loop(level, entity) + _kl_loop(level.t(), entity.t())
+    )
     assert value.item() == pytest.approx(expected, rel=1e-5)
     value.backward()
     assert level.grad is not None

@@ -1,14 +1,21 @@
 """Temporal modules: seqTransf against CLIP4Clip's computation, seqLSTM
 against a per-sample LSTM, padding invariance, initialisation and loading."""
+
 import pytest
 import torch
 
 from hbi.models.backbones import CLIPTextTower
-from hbi.models.necks import (IdentityTemporal, TemporalLSTM,
-                              TemporalTransformer)
+from hbi.models.necks import (
+    IdentityTemporal,
+    TemporalLSTM,
+    TemporalTransformer,
+)
 from hbi.registry import MODELS
 from tests.test_models.test_backbones.openai_clip_reference import (
-    ResidualAttentionBlock, randomize_, reference_seq_transf)
+    ResidualAttentionBlock,
+    randomize_,
+    reference_seq_transf,
+)
 
 WIDTH, HEADS, LAYERS = 32, 4, 2
 
@@ -31,10 +38,12 @@ def _released_state(num_layers=LAYERS):
     position = torch.randn(77, WIDTH)
     state = {'frame_position_embeddings.weight': position}
     for i, block in enumerate(blocks):
-        state.update({
-            f'transformerClip.resblocks.{i}.{k}': v
-            for k, v in block.state_dict().items()
-        })
+        state.update(
+            {
+                f'transformerClip.resblocks.{i}.{k}': v
+                for k, v in block.state_dict().items()
+            }
+        )
     return state, blocks, position
 
 
@@ -56,8 +65,7 @@ def test_seq_transf_matches_clip4clip_on_released_weights(tmp_path, source):
         expected = reference_seq_transf(frames, mask, position, blocks)
         out = module(frames, mask)
     real = mask.bool()
-    torch.testing.assert_close(out[real], expected[real], atol=1e-5,
-                               rtol=1e-5)
+    torch.testing.assert_close(out[real], expected[real], atol=1e-5, rtol=1e-5)
 
 
 def test_seq_transf_eager_matches_sdpa():
@@ -66,7 +74,8 @@ def test_seq_transf_eager_matches_sdpa():
     outs = []
     for impl in ('eager', 'sdpa'):
         module = TemporalTransformer(
-            WIDTH, LAYERS, HEADS, attn_implementation=impl).eval()
+            WIDTH, LAYERS, HEADS, attn_implementation=impl
+        ).eval()
         module.load_released(state)
         outs.append(module(frames, mask).detach())
     torch.testing.assert_close(outs[0], outs[1], atol=1e-5, rtol=1e-5)
@@ -74,8 +83,9 @@ def test_seq_transf_eager_matches_sdpa():
 
 def test_load_released_reports_problems(tmp_path):
     state, _, _ = _released_state(num_layers=3)
-    with pytest.raises(ValueError,
-                       match=r'unexpected keys \(16\): layers\.2\.'):
+    with pytest.raises(
+        ValueError, match=r'unexpected keys \(16\): layers\.2\.'
+    ):
         TemporalTransformer(WIDTH, LAYERS, HEADS).load_released(state)
     path = str(tmp_path / 'not_seq_transf.pth')
     torch.save({'fc.weight': torch.ones(2)}, path)
@@ -83,12 +93,19 @@ def test_load_released_reports_problems(tmp_path):
         TemporalTransformer(WIDTH, LAYERS, HEADS).load_released(path)
 
 
-@pytest.mark.parametrize('cfg', [
-    dict(type='IdentityTemporal'),
-    dict(type='TemporalTransformer', width=WIDTH, num_layers=LAYERS,
-         num_heads=HEADS),
-    dict(type='TemporalLSTM', width=WIDTH),
-])
+@pytest.mark.parametrize(
+    'cfg',
+    [
+        dict(type='IdentityTemporal'),
+        dict(
+            type='TemporalTransformer',
+            width=WIDTH,
+            num_layers=LAYERS,
+            num_heads=HEADS,
+        ),
+        dict(type='TemporalLSTM', width=WIDTH),
+    ],
+)
 def test_padded_frames_do_not_change_real_outputs(cfg):
     torch.manual_seed(0)
     module = MODELS.build(cfg).eval()
@@ -120,7 +137,7 @@ def test_lstm_matches_per_sample_lstm():
         out = module(frames, mask)
         for b in range(frames.shape[0]):
             n = int(mask[b].sum())
-            hidden, _ = module.lstm_visual(frames[b:b + 1, :n])
+            hidden, _ = module.lstm_visual(frames[b : b + 1, :n])
             torch.testing.assert_close(out[b, :n], frames[b, :n] + hidden[0])
             torch.testing.assert_close(out[b, n:], frames[b, n:])
     # A sample without real frames comes back unchanged.
@@ -138,18 +155,24 @@ def test_init_from_text_tower_copies_position_and_blocks():
         dict(
             embed_dim=WIDTH,
             vision=dict(
-                image_size=16, patch_size=8, width=32, layers=1, heads=4),
+                image_size=16, patch_size=8, width=32, layers=1, heads=4
+            ),
             text=dict(
                 vocab_size=50,
                 context_length=77,
                 width=WIDTH,
                 layers=3,
-                heads=HEADS)))
+                heads=HEADS,
+            ),
+        )
+    )
     module = TemporalTransformer(WIDTH, num_layers=4, num_heads=HEADS)
     before = {k: v.clone() for k, v in module.layers[3].state_dict().items()}
     module.init_from_text_tower(text)
-    assert torch.equal(module.frame_position_embeddings.weight,
-                       text.text_model.embeddings.position_embedding.weight)
+    assert torch.equal(
+        module.frame_position_embeddings.weight,
+        text.text_model.embeddings.position_embedding.weight,
+    )
     for i in range(3):
         mine = module.layers[i].state_dict()
         theirs = text.layers[i].state_dict()

@@ -12,22 +12,23 @@ names are the released ones (fewer blocks) and whose shapes are the released
 shapes with every size scaled consistently (:func:`scaled_head_shape`); the
 tests check the full-size names and shapes separately on the meta device.
 """
-from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
-from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
-from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
+
 import json
 import math
 import re
-from pathlib import Path
 from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
 from tests.test_models.test_backbones.openai_clip_reference import (
-    ResidualAttentionBlock, build_reference_clip, randomize_,
-    reference_seq_transf)
+    ResidualAttentionBlock,
+    build_reference_clip,
+    randomize_,
+    reference_seq_transf,
+)
 
 LAYOUTS = SHARED_LAYOUTS
 FULL_WIDTH = 512
@@ -37,8 +38,10 @@ FULL_WIDTH = 512
 SMALL_ARCH = dict(
     embed_dim=32,
     vision=dict(image_size=32, patch_size=8, width=32, layers=1, heads=2),
-    text=dict(vocab_size=49408, context_length=77, width=32, layers=2,
-              heads=2))
+    text=dict(
+        vocab_size=49408, context_length=77, width=32, layers=2, heads=2
+    ),
+)
 TEMPORAL_LAYERS = 2
 TEMPORAL_HEADS = 2
 HEAD_HEADS = 8
@@ -87,11 +90,13 @@ def make_released_state_dict(seed: int = 0) -> Dict[str, Tensor]:
     for i, block in enumerate(blocks):
         for k, v in block.state_dict().items():
             state[f'transformerClip.resblocks.{i}.{k}'] = v.clone()
-    state['frame_position_embeddings.weight'] = torch.randn(
-        77, width, generator=gen) * 0.2
+    state['frame_position_embeddings.weight'] = (
+        torch.randn(77, width, generator=gen) * 0.2
+    )
     for key, shape in load_layouts()['hbi_retrieval_vit_b32'].items():
-        if key.startswith(('clip.', 'transformerClip.',
-                           'frame_position_embeddings')):
+        if key.startswith(
+            ('clip.', 'transformerClip.', 'frame_position_embeddings')
+        ):
             continue
         shape = scaled_head_shape(shape, width)
         if key.endswith('num_batches_tracked'):
@@ -106,13 +111,15 @@ def make_released_state_dict(seed: int = 0) -> Dict[str, Tensor]:
 
 
 # ------------------------------------------------------------ A2 / A3
-def reference_text_tokens(state: Dict[str, Tensor], input_ids: Tensor,
-                          attention_mask: Tensor) -> Tensor:
+def reference_text_tokens(
+    state: Dict[str, Tensor], input_ids: Tensor, attention_mask: Tensor
+) -> Tensor:
     """A2: every token through ``ln_final`` and ``text_projection``; causal
     attention that also hides padded keys."""
     clip = build_reference_clip(SMALL_ARCH)
-    clip.load_state_dict({k[5:]: v for k, v in state.items()
-                          if k.startswith('clip.')})
+    clip.load_state_dict(
+        {k[5:]: v for k, v in state.items() if k.startswith('clip.')}
+    )
     length = input_ids.shape[1]
     heads = SMALL_ARCH['text']['heads']
     causal = torch.full((length, length), float('-inf')).triu(1)
@@ -122,7 +129,10 @@ def reference_text_tokens(state: Dict[str, Tensor], input_ids: Tensor,
     # real prefix, so none is fully hidden (the first token is real).
     mask = mask.repeat_interleave(heads, dim=0)
     with torch.no_grad():
-        x = clip.token_embedding(input_ids) + clip.positional_embedding[:length]
+        x = (
+            clip.token_embedding(input_ids)
+            + clip.positional_embedding[:length]
+        )
         x = x.permute(1, 0, 2)
         for block in clip.transformer.resblocks:
             x = block(x, mask)
@@ -130,20 +140,27 @@ def reference_text_tokens(state: Dict[str, Tensor], input_ids: Tensor,
         return clip.ln_final(x) @ clip.text_projection
 
 
-def reference_video_tokens(state: Dict[str, Tensor], frames: Tensor,
-                           frame_mask: Tensor) -> Tensor:
+def reference_video_tokens(
+    state: Dict[str, Tensor], frames: Tensor, frame_mask: Tensor
+) -> Tensor:
     """A2 per real frame (padded frames are 0, as ``hbi`` encodes them) and
     A3 seqTransf."""
     clip = build_reference_clip(SMALL_ARCH)
-    clip.load_state_dict({k[5:]: v for k, v in state.items()
-                          if k.startswith('clip.')})
+    clip.load_state_dict(
+        {k[5:]: v for k, v in state.items() if k.startswith('clip.')}
+    )
     width = SMALL_ARCH['embed_dim']
     blocks = []
     for i in range(TEMPORAL_LAYERS):
         block = ResidualAttentionBlock(width, TEMPORAL_HEADS)
         prefix = f'transformerClip.resblocks.{i}.'
-        block.load_state_dict({k[len(prefix):]: v for k, v in state.items()
-                               if k.startswith(prefix)})
+        block.load_state_dict(
+            {
+                k[len(prefix) :]: v
+                for k, v in state.items()
+                if k.startswith(prefix)
+            }
+        )
         blocks.append(block)
     with torch.no_grad():
         batch, num_frames = frame_mask.shape
@@ -151,23 +168,35 @@ def reference_video_tokens(state: Dict[str, Tensor], frames: Tensor,
         for b in range(batch):
             for t in range(num_frames):
                 if frame_mask[b, t]:
-                    feats[b, t] = clip.encode_image(frames[b, t:t + 1])[0]
-        return reference_seq_transf(feats, frame_mask,
-                                    state['frame_position_embeddings.weight'],
-                                    blocks)
+                    feats[b, t] = clip.encode_image(frames[b, t : t + 1])[0]
+        return reference_seq_transf(
+            feats,
+            frame_mask,
+            state['frame_position_embeddings.weight'],
+            blocks,
+        )
 
 
 # ------------------------------------------------------------ A4 / A6
-def weight_logits(tokens: Tensor, state: Dict[str, Tensor],
-                  name: str) -> Tensor:
-    hidden = torch.relu(tokens @ state[f'{name}.0.weight'].T +
-                        state[f'{name}.0.bias'])
-    return (hidden @ state[f'{name}.2.weight'].T +
-            state[f'{name}.2.bias']).squeeze(-1)
+def weight_logits(
+    tokens: Tensor, state: Dict[str, Tensor], name: str
+) -> Tensor:
+    hidden = torch.relu(
+        tokens @ state[f'{name}.0.weight'].T + state[f'{name}.0.bias']
+    )
+    return (
+        hidden @ state[f'{name}.2.weight'].T + state[f'{name}.2.bias']
+    ).squeeze(-1)
 
 
-def wti_pair(t: Tensor, t_mask: Optional[Tensor], t_logits: Tensor, v: Tensor,
-             v_mask: Optional[Tensor], v_logits: Tensor) -> Tensor:
+def wti_pair(
+    t: Tensor,
+    t_mask: Optional[Tensor],
+    t_logits: Tensor,
+    v: Tensor,
+    v_mask: Optional[Tensor],
+    v_logits: Tensor,
+) -> Tensor:
     """A4 for one text and one video."""
     t_mask = torch.ones(len(t)) if t_mask is None else t_mask
     v_mask = torch.ones(len(v)) if v_mask is None else v_mask
@@ -175,34 +204,48 @@ def wti_pair(t: Tensor, t_mask: Optional[Tensor], t_logits: Tensor, v: Tensor,
     w_v = torch.softmax(v_logits.masked_fill(v_mask == 0, -9e15), dim=0)
     a = F.normalize(t, dim=-1) @ F.normalize(v, dim=-1).T
     a = a * t_mask[:, None] * v_mask[None, :]
-    return 0.5 * ((w_t * a.max(dim=1).values).sum() +
-                  (w_v * a.max(dim=0).values).sum())
+    return 0.5 * (
+        (w_t * a.max(dim=1).values).sum() + (w_v * a.max(dim=0).values).sum()
+    )
 
 
 def wti_matrix(text: dict, video: dict) -> Tensor:
     rows = []
     for a in range(len(text['tokens'])):
         rows.append(
-            torch.stack([
-                wti_pair(text['tokens'][a], text['mask'][a]
-                         if text['mask'] is not None else None,
-                         text['logits'][a], video['tokens'][b],
-                         video['mask'][b] if video['mask'] is not None else
-                         None, video['logits'][b])
-                for b in range(len(video['tokens']))
-            ]))
+            torch.stack(
+                [
+                    wti_pair(
+                        text['tokens'][a],
+                        text['mask'][a] if text['mask'] is not None else None,
+                        text['logits'][a],
+                        video['tokens'][b],
+                        video['mask'][b]
+                        if video['mask'] is not None
+                        else None,
+                        video['logits'][b],
+                    )
+                    for b in range(len(video['tokens']))
+                ]
+            )
+        )
     return torch.stack(rows)
 
 
 # ------------------------------------------------------------ A5
 def layer_norm(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     mean = x.mean(-1, keepdim=True)
-    var = ((x - mean)**2).mean(-1, keepdim=True)
+    var = ((x - mean) ** 2).mean(-1, keepdim=True)
     return (x - mean) / torch.sqrt(var + 1e-5) * weight + bias
 
 
-def dpc_knn_sample(x: Tensor, mask: Optional[Tensor], batch_max: float,
-                   num_clusters: int, k: int = 3) -> List[int]:
+def dpc_knn_sample(
+    x: Tensor,
+    mask: Optional[Tensor],
+    batch_max: float,
+    num_clusters: int,
+    k: int = 3,
+) -> List[int]:
     """A5 step 2 for one sample: the cluster (in centre order) of every
     token. ``batch_max`` = largest distance of the whole batch."""
     n, dim = x.shape
@@ -213,7 +256,7 @@ def dpc_knn_sample(x: Tensor, mask: Optional[Tensor], batch_max: float,
             d[:, j] = batch_max + 1
     rho = []
     for i in range(n):
-        nearest = sorted(d[i].tolist())[:min(k, n)]
+        nearest = sorted(d[i].tolist())[: min(k, n)]
         value = math.exp(-sum(v * v for v in nearest) / len(nearest))
         rho.append(value if real[i] else 0.0)
     d_max = d.max().item()
@@ -232,17 +275,26 @@ def dpc_knn_sample(x: Tensor, mask: Optional[Tensor], batch_max: float,
     return assignment
 
 
-def merge_step(x: Tensor, mask: Optional[Tensor], state: Dict[str, Tensor],
-               ctm: str, block: str, rate: float, heads: int) -> Tensor:
+def merge_step(
+    x: Tensor,
+    mask: Optional[Tensor],
+    state: Dict[str, Tensor],
+    ctm: str,
+    block: str,
+    rate: float,
+    heads: int,
+) -> Tensor:
     """A5 steps 1-4 (CTM then TCBlock) on a batch, sample by sample."""
     batch, n, dim = x.shape
     conv = state[f'{ctm}.conv.conv.weight']  # (D_out, D_in, 3)
     padded = F.pad(x, (0, 0, 1, 1))
-    conv_out = sum(padded[:, s:s + n] @ conv[:, :, s].T for s in range(3))
-    x = layer_norm(x + conv_out, state[f'{ctm}.norm.weight'],
-                   state[f'{ctm}.norm.bias'])
-    score = (x @ state[f'{ctm}.score.weight'].T +
-             state[f'{ctm}.score.bias']).squeeze(-1)
+    conv_out = sum(padded[:, s : s + n] @ conv[:, :, s].T for s in range(3))
+    x = layer_norm(
+        x + conv_out, state[f'{ctm}.norm.weight'], state[f'{ctm}.norm.bias']
+    )
+    score = (
+        x @ state[f'{ctm}.score.weight'].T + state[f'{ctm}.score.bias']
+    ).squeeze(-1)
     if mask is not None:
         score = score.masked_fill(mask == 0, float('-inf'))
     weight = score.exp()
@@ -250,18 +302,23 @@ def merge_step(x: Tensor, mask: Optional[Tensor], state: Dict[str, Tensor],
     batch_max = (torch.cdist(x, x) / math.sqrt(dim)).max().item()
     merged = torch.zeros(batch, num_clusters, dim)
     for b in range(batch):
-        assignment = dpc_knn_sample(x[b], None if mask is None else mask[b],
-                                    batch_max, num_clusters)
+        assignment = dpc_knn_sample(
+            x[b], None if mask is None else mask[b], batch_max, num_clusters
+        )
         for c in range(num_clusters):
             members = [j for j in range(n) if assignment[j] == c]
             w = weight[b, members]
             merged[b, c] = (w[:, None] * x[b, members]).sum(0) / w.sum()
     # TCBlock
     norm = (state[f'{block}.norm1.weight'], state[f'{block}.norm1.bias'])
-    q = layer_norm(merged, *norm) @ state[f'{block}.attn.q.weight'].T + \
-        state[f'{block}.attn.q.bias']
-    kv = layer_norm(x, *norm) @ state[f'{block}.attn.kv.weight'].T + \
-        state[f'{block}.attn.kv.bias']
+    q = (
+        layer_norm(merged, *norm) @ state[f'{block}.attn.q.weight'].T
+        + state[f'{block}.attn.q.bias']
+    )
+    kv = (
+        layer_norm(x, *norm) @ state[f'{block}.attn.kv.weight'].T
+        + state[f'{block}.attn.kv.bias']
+    )
     k_all, v_all = kv[..., :dim], kv[..., dim:]
     head_dim = dim // heads
     out = torch.zeros_like(merged)
@@ -270,25 +327,46 @@ def merge_step(x: Tensor, mask: Optional[Tensor], state: Dict[str, Tensor],
         logits = q[..., part] @ k_all[..., part].transpose(1, 2)
         logits = logits * head_dim**-0.5 + score[:, None, :]
         out[..., part] = torch.softmax(logits, dim=-1) @ v_all[..., part]
-    out = out @ state[f'{block}.attn.proj.weight'].T + \
-        state[f'{block}.attn.proj.bias']
+    out = (
+        out @ state[f'{block}.attn.proj.weight'].T
+        + state[f'{block}.attn.proj.bias']
+    )
     return merged + out
 
 
-def reference_levels(tokens: Tensor, mask: Tensor, state: Dict[str, Tensor],
-                     modality: str) -> List[dict]:
+def reference_levels(
+    tokens: Tensor, mask: Tensor, state: Dict[str, Tensor], modality: str
+) -> List[dict]:
     """Entity/action/event tokens, masks and weight logits of one modality
     (``modality`` 'text' or 'video')."""
     short = modality[0]
     suffixes = ('', '0', '1')
-    levels = [dict(tokens=tokens, mask=mask,
-                   logits=weight_logits(tokens, state,
-                                        f'{modality}_weight_fc'))]
+    levels = [
+        dict(
+            tokens=tokens,
+            mask=mask,
+            logits=weight_logits(tokens, state, f'{modality}_weight_fc'),
+        )
+    ]
     x, step_mask = tokens, mask
     for step, rate in enumerate((0.25, 0.5)):
-        x = merge_step(x, step_mask, state, f'{short}_ctm{step}',
-                       f'{short}_block{step}', rate, HEAD_HEADS)
+        x = merge_step(
+            x,
+            step_mask,
+            state,
+            f'{short}_ctm{step}',
+            f'{short}_block{step}',
+            rate,
+            HEAD_HEADS,
+        )
         step_mask = None
-        levels.append(dict(tokens=x, mask=None, logits=weight_logits(
-            x, state, f'{modality}_weight_fc{suffixes[step + 1]}')))
+        levels.append(
+            dict(
+                tokens=x,
+                mask=None,
+                logits=weight_logits(
+                    x, state, f'{modality}_weight_fc{suffixes[step + 1]}'
+                ),
+            )
+        )
     return levels

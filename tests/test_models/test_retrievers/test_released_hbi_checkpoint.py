@@ -1,6 +1,7 @@
 """Released checkpoints (HBI ``pytorch_model.bin``, OpenAI CLIP) -> the hbi
 retriever: names, shapes, numerics against an independent computation, and
 errors on wrong files."""
+
 import copy
 import re
 
@@ -9,16 +10,26 @@ import torch
 from mmengine.registry import init_default_scope
 
 from hbi.engine.runner import HBIRunner
-from hbi.models.retrievers.released_hbi_checkpoint import (
-    convert_foreign_checkpoint, convert_openai_clip_checkpoint,
-    convert_released_hbi_checkpoint, detect_layout)
 from hbi.models.retrievers import load_model_checkpoint
+from hbi.models.retrievers.released_hbi_checkpoint import (
+    convert_openai_clip_checkpoint,
+    convert_released_hbi_checkpoint,
+    detect_layout,
+)
 from hbi.registry import MODELS
 from tests.test_models.test_retrievers.released_layouts import (
-    HEAD_HEADS, SMALL_ARCH, TEMPORAL_HEADS, TEMPORAL_LAYERS,
-    expected_small_names, load_layouts, make_released_state_dict,
-    reference_levels, reference_text_tokens, reference_video_tokens,
-    wti_matrix)
+    HEAD_HEADS,
+    SMALL_ARCH,
+    TEMPORAL_HEADS,
+    TEMPORAL_LAYERS,
+    expected_small_names,
+    load_layouts,
+    make_released_state_dict,
+    reference_levels,
+    reference_text_tokens,
+    reference_video_tokens,
+    wti_matrix,
+)
 from tests.test_tools.fast_config import load_tool
 
 init_default_scope('hbi')
@@ -29,14 +40,27 @@ def hbi_model_cfg(arch, width, temporal_layers, temporal_heads, head_heads):
         type='VideoTextRetriever',
         text_encoder=dict(type='CLIPTextTower', arch=arch),
         video_encoder=dict(type='CLIPVisionTower', arch=arch),
-        temporal=dict(type='TemporalTransformer', width=width,
-                      num_layers=temporal_layers, num_heads=temporal_heads),
-        head=dict(type='HierarchicalBanzhafHead', embed_dim=width,
-                  num_heads=head_heads))
+        temporal=dict(
+            type='TemporalTransformer',
+            width=width,
+            num_layers=temporal_layers,
+            num_heads=temporal_heads,
+        ),
+        head=dict(
+            type='HierarchicalBanzhafHead',
+            embed_dim=width,
+            num_heads=head_heads,
+        ),
+    )
 
 
-SMALL_CFG = hbi_model_cfg(SMALL_ARCH, SMALL_ARCH['embed_dim'],
-                          TEMPORAL_LAYERS, TEMPORAL_HEADS, HEAD_HEADS)
+SMALL_CFG = hbi_model_cfg(
+    SMALL_ARCH,
+    SMALL_ARCH['embed_dim'],
+    TEMPORAL_LAYERS,
+    TEMPORAL_HEADS,
+    HEAD_HEADS,
+)
 
 
 @pytest.fixture(scope='module')
@@ -55,8 +79,7 @@ def test_full_size_names_and_shapes():
     layouts = load_layouts()
     assert len(layouts['hbi_retrieval_vit_b32']) == 475
     with torch.device('meta'):
-        model = MODELS.build(
-            hbi_model_cfg('ViT-B/32', 512, 4, 8, 8))
+        model = MODELS.build(hbi_model_cfg('ViT-B/32', 512, 4, 8, 8))
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     released = meta_state(layouts['hbi_retrieval_vit_b32'])
     assert detect_layout(released) == 'released_hbi'
@@ -67,8 +90,11 @@ def test_full_size_names_and_shapes():
     openai = meta_state(layouts['openai_clip_vit_b32'])
     assert detect_layout(openai) == 'openai_clip'
     towers = convert_openai_clip_checkpoint(openai)
-    tower_keys = {k for k in expected
-                  if k.startswith(('text_encoder.', 'video_encoder.'))}
+    tower_keys = {
+        k
+        for k in expected
+        if k.startswith(('text_encoder.', 'video_encoder.'))
+    }
     assert set(towers) == tower_keys | {'logit_scale'}
     assert all(tuple(v.shape) == expected[k] for k, v in towers.items())
 
@@ -86,7 +112,7 @@ def make_batch(seed=1):
     ids = torch.zeros(3, 32, dtype=torch.long)
     mask = torch.zeros(3, 32, dtype=torch.long)
     for b, n in enumerate(lengths):
-        ids[b, :n] = torch.randint(1, 49000, (n, ), generator=gen)
+        ids[b, :n] = torch.randint(1, 49000, (n,), generator=gen)
         ids[b, 0], ids[b, n - 1] = 49406, 49407
         mask[b, :n] = 1
     frames = torch.randn(3, 12, 3, 32, 32, generator=gen)
@@ -102,11 +128,17 @@ def reference(released):
     """Independent A2-A6 similarities of the test batch, per level."""
     ids, mask, frames, frame_mask = make_batch()
     ref_text = reference_levels(
-        reference_text_tokens(released, ids, mask), mask.float(), released,
-        'text')
+        reference_text_tokens(released, ids, mask),
+        mask.float(),
+        released,
+        'text',
+    )
     ref_video = reference_levels(
         reference_video_tokens(released, frames, frame_mask),
-        frame_mask.float(), released, 'video')
+        frame_mask.float(),
+        released,
+        'video',
+    )
     return ref_text, ref_video
 
 
@@ -118,19 +150,18 @@ def check_against_reference(model, reference):
         video = model.encode_video(frames, frame_mask)
         sims = model.similarity(text, video)
     ref_text, ref_video = reference
-    for level, ref_t, ref_v in zip(('entity', 'action', 'event'), ref_text,
-                                   ref_video):
+    for level, ref_t, ref_v in zip(
+        ('entity', 'action', 'event'), ref_text, ref_video
+    ):
         assert text[f'{level}_tokens'].shape == ref_t['tokens'].shape
         expected = wti_matrix(ref_t, ref_v)
-        torch.testing.assert_close(sims[level], expected, atol=1e-4,
-                                   rtol=1e-4)
+        torch.testing.assert_close(sims[level], expected, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(sims['fused'], sims['entity'])
     # not a trivially constant matrix
     assert sims['entity'].std() > 1e-3
 
 
-def test_released_checkpoint_numerics_via_tool(released, reference,
-                                              tmp_path):
+def test_released_checkpoint_numerics_via_tool(released, reference, tmp_path):
     """Released file -> converter tool -> strict load -> the three levels
     equal the independent plain-torch A2-A6 on the raw released tensors."""
     src = tmp_path / 'pytorch_model.bin'
@@ -142,17 +173,18 @@ def test_released_checkpoint_numerics_via_tool(released, reference,
     saved = torch.load(dst, weights_only=True)
     model = MODELS.build(SMALL_CFG)
     model.load_state_dict(saved['state_dict'], strict=True)
-    torch.testing.assert_close(model.logit_scale,
-                               released['clip.logit_scale'])
+    torch.testing.assert_close(model.logit_scale, released['clip.logit_scale'])
     check_against_reference(model, reference)
 
 
-def test_runner_loads_released_file_directly(released, reference,
-                                             tmp_path):
+def test_runner_loads_released_file_directly(released, reference, tmp_path):
     src = tmp_path / 'pytorch_model.bin'
     torch.save({f'module.{k}': v for k, v in released.items()}, src)
-    runner = HBIRunner(model=copy.deepcopy(SMALL_CFG), work_dir=str(tmp_path),
-                       default_scope='hbi')
+    runner = HBIRunner(
+        model=copy.deepcopy(SMALL_CFG),
+        work_dir=str(tmp_path),
+        default_scope='hbi',
+    )
     checkpoint = runner.load_checkpoint(str(src))
     assert checkpoint['meta']['source_layout'] == 'released_hbi'
     check_against_reference(runner.model, reference)
@@ -168,8 +200,14 @@ def test_shared_loader_loads_released_file(released, reference, tmp_path):
     assert load_model_checkpoint(model, str(src)) == 'released_hbi'
     check_against_reference(model, reference)
     estimator = tmp_path / 'estimator.pth'
-    torch.save({k[len('banzhafteacher.'):]: v for k, v in released.items()
-                if k.startswith('banzhafteacher.')}, estimator)
+    torch.save(
+        {
+            k[len('banzhafteacher.') :]: v
+            for k, v in released.items()
+            if k.startswith('banzhafteacher.')
+        },
+        estimator,
+    )
     with pytest.raises(ValueError, match='only a Banzhaf estimator'):
         load_model_checkpoint(model, str(estimator))
 
@@ -190,18 +228,27 @@ def test_openai_clip_layout_loads_towers(released, tmp_path):
     for key, value in model.state_dict().items():
         if key.startswith(('text_encoder.', 'video_encoder.', 'logit_scale')):
             torch.testing.assert_close(value, expected[key], msg=key)
-    runner = HBIRunner(model=copy.deepcopy(SMALL_CFG), work_dir=str(tmp_path),
-                       default_scope='hbi')
-    assert runner.load_checkpoint(str(path))['meta'][
-        'source_layout'] == 'openai_clip'
+    runner = HBIRunner(
+        model=copy.deepcopy(SMALL_CFG),
+        work_dir=str(tmp_path),
+        default_scope='hbi',
+    )
+    assert (
+        runner.load_checkpoint(str(path))['meta']['source_layout']
+        == 'openai_clip'
+    )
     torch.testing.assert_close(
         runner.model.text_encoder.text_projection.weight,
-        expected['text_encoder.text_projection.weight'])
+        expected['text_encoder.text_projection.weight'],
+    )
 
 
 def test_wrong_files_are_errors_listing_mismatches(released, tmp_path):
-    runner = HBIRunner(model=copy.deepcopy(SMALL_CFG), work_dir=str(tmp_path),
-                       default_scope='hbi')
+    runner = HBIRunner(
+        model=copy.deepcopy(SMALL_CFG),
+        work_dir=str(tmp_path),
+        default_scope='hbi',
+    )
     # not a known layout
     path = tmp_path / 'other.pth'
     torch.save({'encoder.weight': torch.zeros(3)}, path)
@@ -227,8 +274,11 @@ def test_wrong_files_are_errors_listing_mismatches(released, tmp_path):
     with pytest.raises(ValueError, match='extra_module.weight'):
         tool.convert_file(str(path), str(tmp_path / 'out.pth'))
     # an estimator file is not a model checkpoint
-    estimator = {k[len('banzhafteacher.'):]: v for k, v in released.items()
-                 if k.startswith('banzhafteacher.')}
+    estimator = {
+        k[len('banzhafteacher.') :]: v
+        for k, v in released.items()
+        if k.startswith('banzhafteacher.')
+    }
     path = tmp_path / 'estimator.pth'
     torch.save(estimator, path)
     with pytest.raises(ValueError, match='teacher_checkpoint'):
@@ -236,8 +286,9 @@ def test_wrong_files_are_errors_listing_mismatches(released, tmp_path):
 
 
 def test_estimator_file_converts_to_teacher(released, tmp_path):
-    estimator = {k: v for k, v in released.items()
-                 if k.startswith('banzhafteacher.')}
+    estimator = {
+        k: v for k, v in released.items() if k.startswith('banzhafteacher.')
+    }
     src = tmp_path / 'estimator.pth'
     torch.save(estimator, src)
     tool = load_tool('model_converters/hbi_official_to_hbi')
@@ -245,17 +296,21 @@ def test_estimator_file_converts_to_teacher(released, tmp_path):
     state = checkpoint['state_dict']
     assert checkpoint['meta']['source_layout'] == 'estimator'
     assert sorted(state) == sorted(
-        f'head.teacher.{k[len("banzhafteacher."):]}' for k in estimator)
-    torch.testing.assert_close(state['head.teacher.Q'],
-                               released['banzhafteacher.Q'])
+        f'head.teacher.{k[len("banzhafteacher.") :]}' for k in estimator
+    )
+    torch.testing.assert_close(
+        state['head.teacher.Q'], released['banzhafteacher.Q']
+    )
     # and the head reads the raw estimator file as its teacher
     cfg = copy.deepcopy(SMALL_CFG)
     cfg['head']['teacher_checkpoint'] = str(src)
     model = MODELS.build(cfg)
-    torch.testing.assert_close(model.head.teacher.cnn2.weight,
-                               released['banzhafteacher.cnn2.weight'])
-    assert all(p.requires_grad
-               for p in model.head.banzhaf_estimators.parameters())
+    torch.testing.assert_close(
+        model.head.teacher.cnn2.weight, released['banzhafteacher.cnn2.weight']
+    )
+    assert all(
+        p.requires_grad for p in model.head.banzhaf_estimators.parameters()
+    )
 
 
 def test_bad_inputs_are_clear_errors():
@@ -275,12 +330,22 @@ def test_without_teacher_every_trainable_parameter_gets_a_gradient():
     gradient from one loss step."""
     model = MODELS.build(copy.deepcopy(SMALL_CFG))
     assert not model.head.use_banzhaf
-    assert not any(p.requires_grad
-                   for p in model.head.banzhaf_estimators.parameters())
+    assert not any(
+        p.requires_grad for p in model.head.banzhaf_estimators.parameters()
+    )
     ids, mask, frames, frame_mask = make_batch()
-    losses = model.loss(dict(input_ids=ids, attention_mask=mask,
-                             frames=frames, frame_mask=frame_mask))
+    losses = model.loss(
+        dict(
+            input_ids=ids,
+            attention_mask=mask,
+            frames=frames,
+            frame_mask=frame_mask,
+        )
+    )
     sum(losses.values()).backward()
-    no_grad = [n for n, p in model.named_parameters()
-               if p.requires_grad and p.grad is None]
+    no_grad = [
+        n
+        for n, p in model.named_parameters()
+        if p.requires_grad and p.grad is None
+    ]
     assert no_grad == []

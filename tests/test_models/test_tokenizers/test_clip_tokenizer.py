@@ -1,13 +1,11 @@
 """CLIPBPETokenizer against an independent re-implementation of OpenAI's
 ``clip/simple_tokenizer.py`` (written here from the published algorithm)."""
-from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
-from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
-from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
+
 import csv
 import gzip
 import html
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import ftfy
@@ -17,6 +15,7 @@ import torch
 
 from hbi.models.tokenizers import CLIPBPETokenizer
 from hbi.registry import TOKENIZERS
+from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
 
 SHARED = SHARED_ROOT / 'data'
 BPE_PATH = SHARED / 'clip' / 'bpe_simple_vocab_16e6.txt.gz'
@@ -24,9 +23,11 @@ JSFUSION = SHARED / 'msrvtt' / 'MSRVTT_JSFUSION_test.csv'
 
 
 def _bytes_to_unicode() -> dict:
-    bs = (list(range(ord('!'), ord('~') + 1)) +
-          list(range(ord('¡'), ord('¬') + 1)) +
-          list(range(ord('®'), ord('ÿ') + 1)))
+    bs = (
+        list(range(ord('!'), ord('~') + 1))
+        + list(range(ord('¡'), ord('¬') + 1))
+        + list(range(ord('®'), ord('ÿ') + 1))
+    )
     cs = bs[:]
     n = 0
     for b in range(256):
@@ -43,7 +44,7 @@ class ReferenceSimpleTokenizer:
     def __init__(self, bpe_path: Path) -> None:
         self.byte_encoder = _bytes_to_unicode()
         merges = gzip.open(bpe_path).read().decode('utf-8').split('\n')
-        merges = [tuple(m.split()) for m in merges[1:49152 - 256 - 2 + 1]]
+        merges = [tuple(m.split()) for m in merges[1 : 49152 - 256 - 2 + 1]]
         vocab = list(self.byte_encoder.values())
         vocab = vocab + [v + '</w>' for v in vocab]
         vocab += [''.join(m) for m in merges]
@@ -52,11 +53,13 @@ class ReferenceSimpleTokenizer:
         self.ranks = {m: i for i, m in enumerate(merges)}
         self.pat = regex.compile(
             r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|"""
-            r"""[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+""", regex.IGNORECASE)
+            r"""[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+""",
+            regex.IGNORECASE,
+        )
 
-    @lru_cache(maxsize=None)
+    @cache
     def bpe(self, token: str) -> tuple:
-        word = tuple(token[:-1]) + (token[-1] + '</w>', )
+        word = tuple(token[:-1]) + (token[-1] + '</w>',)
         while len(word) > 1:
             pairs = {(word[i], word[i + 1]) for i in range(len(word) - 1)}
             best = min(pairs, key=lambda p: self.ranks.get(p, float('inf')))
@@ -65,8 +68,11 @@ class ReferenceSimpleTokenizer:
             first, second = best
             new_word, i = [], 0
             while i < len(word):
-                if (i < len(word) - 1 and word[i] == first
-                        and word[i + 1] == second):
+                if (
+                    i < len(word) - 1
+                    and word[i] == first
+                    and word[i + 1] == second
+                ):
                     new_word.append(first + second)
                     i += 2
                 else:
@@ -80,14 +86,15 @@ class ReferenceSimpleTokenizer:
         text = re.sub(r'\s+', ' ', text).strip().lower()
         ids = []
         for token in regex.findall(self.pat, text):
-            token = ''.join(self.byte_encoder[b]
-                            for b in token.encode('utf-8'))
+            token = ''.join(
+                self.byte_encoder[b] for b in token.encode('utf-8')
+            )
             ids.extend(self.encoder[t] for t in self.bpe(token))
         return ids
 
 
 def _a1_row(words: list, length: int) -> list:
-    tokens = [49406] + words[:length - 2] + [49407]
+    tokens = [49406] + words[: length - 2] + [49407]
     return tokens + [0] * (length - len(tokens))
 
 
