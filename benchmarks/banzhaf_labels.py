@@ -1,4 +1,4 @@
-"""Benchmark of the Banzhaf Interaction labels (method doc A8): a
+"""Benchmark of the Banzhaf Interaction labels (docs/en/methods/hbi.md A8): a
 per-evaluation loop vs hbi's.
 
 (a) ``loop``: the way the released HBI code computes them: for each pair, each
@@ -11,9 +11,9 @@ per-evaluation loop vs hbi's.
 (b) ``hbi``: :func:`hbi.models.banzhaf_interaction`, vectorised over pairs, (i,
 j) and samples.
 
-An evaluation is one (pair, i, j, sample). The loop runs for ``--loop-seconds``
-on the first
-pair(s) and its rate is extrapolated per evaluation. Usage::
+An evaluation is one (pair, i, j, sample). The loop runs for
+``--loop-seconds`` on the first pair(s) and its rate is extrapolated per
+evaluation. Usage::
 
     python benchmarks/banzhaf_labels.py [--device cuda] [--threads 1]
     [--loop-seconds 20]

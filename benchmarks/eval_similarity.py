@@ -1,6 +1,6 @@
 """Retrieval-evaluation similarity: released per-block merging vs encode once.
 
-Issue #5 item 5 (``hbi_method.md`` A4-A6, A10). On random token features and a
+(``docs/en/methods/hbi.md`` A4-A6, A10). On random token features and a
 randomly initialised full-size ``HierarchicalBanzhafHead`` this compares
 
 (a) the released evaluation: its token merging sits inside the pairwise

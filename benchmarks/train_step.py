@@ -1,5 +1,5 @@
 """One training step of full-size HBI vs the meanP dual encoder, and the
-all-level similarity throughput (issue #3 item 7).
+all-level similarity throughput.
 
 Part 1 builds three ViT-B/32 retrievers with random weights (no file
 needed): the meanP dual encoder (``IdentityTemporal`` + ``MeanPoolingHead``),

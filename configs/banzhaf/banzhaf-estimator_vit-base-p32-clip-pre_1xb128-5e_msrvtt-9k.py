@@ -1,4 +1,4 @@
-# Banzhaf estimator (teacher, hbi_method.md A7) for HBI on MSR-VTT: MSE
+# Banzhaf estimator (teacher, docs/en/methods/hbi.md A7) for HBI on MSR-VTT: MSE
 # against Monte-Carlo Banzhaf labels of the entity level (A8: 100 samples
 # per pair, A scaled by 1000, as released), with OpenAI CLIP ViT-B/32 and the
 # rest of the HBI model frozen (towers from `clip_file`, seqTransf copied

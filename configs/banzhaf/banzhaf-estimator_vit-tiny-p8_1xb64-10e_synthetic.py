@@ -1,4 +1,4 @@
-# Banzhaf estimator (teacher, hbi_method.md A7) on the synthetic world: MSE
+# Banzhaf estimator (teacher, docs/en/methods/hbi.md A7) on the synthetic world: MSE
 # against Monte-Carlo Banzhaf labels (A8: entity level, 100 samples per pair,
 # A scaled by 1000, as released) of a FROZEN retriever, the demo's CLIP4Clip
 # tiny model (its config is read from the demo config below, so the tiny arch

@@ -1,6 +1,6 @@
 """One vector per text / video for the first stage of a two-stage search.
 
-Design (issue #5): the first stage must be a plain inner product so that an
+Design: the first stage must be a plain inner product so that an
 ANN library (faiss) or one matmul can scan a large gallery; the model's full
 similarity then re-ranks the few candidates it returns.
 

@@ -1,4 +1,4 @@
-"""A disk cache of Monte-Carlo Banzhaf labels (``hbi_method.md`` A8).
+"""A disk cache of Monte-Carlo Banzhaf labels (``docs/en/methods/hbi.md`` A8).
 
 The teacher (A7) is trained against Monte-Carlo Banzhaf Interaction labels of
 the frozen model; they depend only on the pair (video, frames, caption), the

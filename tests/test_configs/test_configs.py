@@ -10,8 +10,9 @@
   machine. Their other registered names (datasets, transforms, schedulers,
   optimiser constructor, loops, hooks, metrics) are resolved in the
   registries.
-- Names follow style.md P8; entry points directly under ``configs/``
-  (``configs/hbi_msrvtt.py``, the documented exception) are exempt.
+- Names follow the naming grammar of docs/en/user_guides/config.md; entry
+  points directly under ``configs/`` (``configs/hbi_msrvtt.py``, the documented
+  exception) are exempt.
 - Configs of other model types (e.g. the estimator trainer) are only parsed
   and their model type resolved here; their own tests build them.
 """

@@ -15,7 +15,7 @@
 # a generalisation estimate. The test split (1k-A) is never used for model
 # selection.
 #
-# max_words: 32 (hbi_method.md's default and its A5 example, Lt=32 -> 8 -> 4).
+# max_words: 32 (docs/en/methods/hbi.md's default and its A5 example, Lt=32 -> 8 -> 4).
 # The paper's MSR-VTT runs used 24; for those set every TokenizeText
 # max_length, e.g. --cfg-options train_dataloader.dataset.text_pipeline.0.max_length=24
 # val_dataloader.dataset.text_pipeline.0.max_length=24

@@ -1,4 +1,4 @@
-# HBI (hbi_method.md A) on OpenAI CLIP ViT-B/32: towers from OpenAI's
+# HBI (docs/en/methods/hbi.md A) on OpenAI CLIP ViT-B/32: towers from OpenAI's
 # ViT-B-32.pt (TorchScript archive or state dict; nothing is downloaded),
 # seqTransf temporal module (4 blocks, initialised from CLIP's text blocks
 # 0-3 and positional embedding), and the Hierarchical Banzhaf Interaction

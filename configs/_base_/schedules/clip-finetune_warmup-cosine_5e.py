@@ -1,4 +1,4 @@
-# The release's optimisation (hbi_method.md A9, CLIP4Clip's BertAdam setup):
+# The release's optimisation (docs/en/methods/hbi.md A9, CLIP4Clip's BertAdam setup):
 # AdamW (0.9, 0.98), eps 1e-6, weight decay 0.2 except biases and norm
 # layers, lr 1e-4 for new modules and x1e-3 for CLIP (towers and
 # logit_scale, the release's clip.*), warm-up over 10% of all steps then

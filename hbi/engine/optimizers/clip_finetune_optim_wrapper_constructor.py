@@ -1,4 +1,5 @@
-"""Parameter groups of the released CLIP fine-tuning (``hbi_method.md`` A9).
+"""Parameter groups of the released CLIP fine-tuning
+(``docs/en/methods/hbi.md`` A9).
 
 mmengine's ``DefaultOptimWrapperConstructor`` cannot express them: a
 parameter matching a ``custom_keys`` entry (here every CLIP parameter, for

@@ -1,4 +1,5 @@
-"""The release's ``warmup_cosine`` learning-rate schedule (``hbi_method.md``
+"""The release's ``warmup_cosine`` learning-rate schedule
+(``docs/en/methods/hbi.md``
 A9).
 
 CLIP4Clip / HBI train with ``BertAdam(schedule='warmup_cosine')``, whose

@@ -5,7 +5,7 @@ and one column per video; ``text_to_video[i]`` is the index of caption ``i``'s
 ground-truth video. This covers one caption per video (MSR-VTT 1k-A) and
 several captions per video (MSVD, MSR-VTT full test) with the same code,
 unlike mmaction's ``RetrievalMetric`` which assumes a square matrix and breaks
-on tied scores (see ``docs/style.md`` section 3).
+on tied scores (mmaction2's RetrievalMetric does).
 
 Tie convention (pessimistic): an item whose score *equals* the ground truth's
 is counted as ranked ahead of it, so

@@ -1,9 +1,8 @@
-"""Banzhaf Interaction of HBI's word-frame game (method doc A8).
+"""Banzhaf Interaction of HBI's word-frame game (docs/en/methods/hbi.md A8).
 
 The game of one positive (text, video) pair: the players are its real words and
-real frames; the
-value of a coalition S = (S_t, S_v) is the WTI similarity (A4) computed with
-the members only::
+real frames; the value of a coalition S = (S_t, S_v) is the WTI similarity (A4)
+computed with the members only::
 
     v(S) = 1/2 * ( sum_{i in S_t} w_t(S)[i] * max_{j in S_v} A[i, j]
                  + sum_{j in S_v} w_v(S)[j] * max_{i in S_t} A[i, j] ),
@@ -45,7 +44,8 @@ def banzhaf_value_of_coalitions(
     text_members: Tensor,
     video_members: Tensor,
 ) -> Tensor:
-    """Value v(S) of coalitions of the word-frame game (method doc A8).
+    """Value v(S) of coalitions of the word-frame game (docs/en/methods/hbi.md
+    A8).
 
     Args:
         pair_logits (Tensor): pair matrices A (already scaled) of G games.
@@ -145,7 +145,7 @@ def banzhaf_interaction(
     return_stderr: bool = False,
 ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
     """Banzhaf Interaction I(i, j) of every word-frame pair of a batch of games
-    (method doc A8).
+    (docs/en/methods/hbi.md A8).
 
     Players are the REAL words and frames (mask != 0) only; padded positions
     are no players and get

@@ -1,4 +1,5 @@
-"""Monte-Carlo Banzhaf Interaction of HBI's word-frame game (method doc A8),
+"""Monte-Carlo Banzhaf Interaction of HBI's word-frame game
+(docs/en/methods/hbi.md A8),
 vectorised.
 
 Private helper of :func:`hbi.models.functional.banzhaf.banzhaf_interaction`;

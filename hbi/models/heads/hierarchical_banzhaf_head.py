@@ -1,4 +1,4 @@
-"""Hierarchical Banzhaf Interaction head (``hbi_method.md`` A4-A10)."""
+"""Hierarchical Banzhaf Interaction head (docs/en/methods/hbi.md A4-A10)."""
 
 import logging
 import os.path as osp

@@ -1,4 +1,4 @@
-"""Banzhaf Interaction estimator network (``hbi_method.md`` A7).
+"""Banzhaf Interaction estimator network (``docs/en/methods/hbi.md`` A7).
 
 Written here because it is the released ``BanzhafModule`` (names ``cnn1``,
 ``Q``, ``K``, ``V``, ``cnn2``, ``bn``), which no library provides.

@@ -1,4 +1,4 @@
-"""Token merging between HBI levels (``hbi_method.md`` A5).
+"""Token merging between HBI levels (``docs/en/methods/hbi.md`` A5).
 
 One merge step is ``ClusterTokenMerge`` (the released ``t_ctm*``/``v_ctm*``,
 a 1-D version of TCFormer's CTM) followed by ``TokenClusterBlock`` (the

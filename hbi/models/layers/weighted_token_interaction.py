@@ -1,8 +1,8 @@
 """Weighted token-wise interaction (WTI), the similarity of every HBI level.
 
-``hbi_method.md`` A4 (entity level, with masks) and A6 (action/event levels,
-without masks). Written here rather than taken from a library because no
-library implements WTI with the released model's masking conventions.
+``docs/en/methods/hbi.md`` A4 (entity level, with masks) and A6 (action/event
+levels, without masks). Written here rather than taken from a library because
+no library implements WTI with the released model's masking conventions.
 """
 
 from typing import List, NamedTuple, Optional

@@ -1,4 +1,4 @@
-"""Banzhaf Interaction distillation loss (``hbi_method.md`` A9)."""
+"""Banzhaf Interaction distillation loss (``docs/en/methods/hbi.md`` A9)."""
 
 from typing import Optional
 

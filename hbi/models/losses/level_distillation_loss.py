@@ -1,4 +1,4 @@
-"""Self-distillation from the entity level (``hbi_method.md`` A9)."""
+"""Self-distillation from the entity level (``docs/en/methods/hbi.md`` A9)."""
 
 from torch import Tensor, nn
 

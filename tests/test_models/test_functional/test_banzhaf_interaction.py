@@ -1,5 +1,5 @@
 """Tests of hbi.models.functional.banzhaf (the Banzhaf Interaction game of
-method doc A8).
+docs/en/methods/hbi.md A8).
 """
 
 import itertools

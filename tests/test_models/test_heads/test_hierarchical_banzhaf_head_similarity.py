@@ -34,7 +34,7 @@ def _features(head, n_text=6, n_video=5, seed=0):
 
 
 def _einsum_wti(t, tm, tw, v, vm, vw):
-    """hbi_method.md A4 as one einsum over all pairs."""
+    """docs/en/methods/hbi.md A4 as one einsum over all pairs."""
 
     def side(x, m, w):
         x = F.normalize(x, dim=-1)

@@ -13,7 +13,8 @@ from hbi.models.layers import (
 
 
 def _ref_cluster(x, num_clusters, k, mask):
-    """Plain-python DPC-KNN of hbi_method.md A5 step 2 (float64), with the
+    """Plain-python DPC-KNN of docs/en/methods/hbi.md A5 step 2 (float64), with
+    the
     documented index tie-breaking."""
     x = np.asarray(x, dtype=np.float64)
     batch, n, c = x.shape

@@ -11,7 +11,7 @@ from hbi.models.layers import (
 
 
 def _loop_wti(t, tm, tw, v, vm, vw):
-    """Plain per-pair loop of hbi_method.md A4, in float64."""
+    """Plain per-pair loop of docs/en/methods/hbi.md A4, in float64."""
     out = torch.zeros(t.shape[0], v.shape[0], dtype=torch.float64)
     for a in range(t.shape[0]):
         for b in range(v.shape[0]):

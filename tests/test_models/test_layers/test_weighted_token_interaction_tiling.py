@@ -11,7 +11,9 @@ from hbi.models.layers.weighted_token_interaction import (
 
 
 def _einsum_wti(t, tm, tw, v, vm, vw):
-    """hbi_method.md A4 as one einsum over all pairs (no tiling, no sort)."""
+    """docs/en/methods/hbi.md A4 as one einsum over all pairs (no tiling, no
+    sort).
+    """
 
     def side(x, m, w):
         x = F.normalize(x, dim=-1)

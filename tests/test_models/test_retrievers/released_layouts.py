@@ -4,8 +4,8 @@ computation of HBI's A2-A6 on their raw tensors (for tests only).
 Nothing here imports ``hbi``: the CLIP / seqTransf parts come from
 ``tests/test_models/test_backbones/openai_clip_reference.py`` (OpenAI's
 ``model.py`` re-written in plain torch), the head parts (WTI, CTM with
-DPC-KNN, TCBlock) are written below from ``hbi_method.md`` A4-A6, with loops
-over pairs and tokens instead of the package's batched tensor code.
+DPC-KNN, TCBlock) are written below from ``docs/en/methods/hbi.md`` A4-A6, with
+loops over pairs and tokens instead of the package's batched tensor code.
 
 Full ViT-B/32 tensors are ~600 MB, so numerics run at a reduced width whose
 names are the released ones (fewer blocks) and whose shapes are the released
