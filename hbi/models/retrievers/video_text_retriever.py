@@ -1,7 +1,7 @@
 """Text-video retrieval as towers + temporal module + interaction head."""
 
 import math
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor, nn
@@ -10,6 +10,7 @@ from hbi.models.backbones.openai_clip_conversion import (
     convert_openai_clip,
     load_openai_clip_state_dict,
 )
+from hbi.models.losses.retrieval_extra_loss import RetrievalLossBatch
 from hbi.registry import MODELS
 from hbi.utils.distributed import all_gather_with_grad
 
@@ -37,6 +38,16 @@ class VideoTextRetriever(BaseVideoTextModel):
             the text tower (HBI's seqTransf). Defaults to False.
         init_logit_scale (float): Initial log inverse temperature, used when
             no pretrained CLIP file provides one. Defaults to ln(1/0.07).
+        extra_losses (Sequence[dict]): Losses added to the head's, each a
+            :class:`~hbi.models.losses.BaseRetrievalLoss` (TACo, Clover,
+            multi-level alignment). Defaults to none.
+        fusion_encoder (dict, optional): A cross-modal encoder of (text,
+            video) pairs (``FusionEncoder``) used by extra losses and the
+            reranker. Defaults to None.
+        reranker (dict, optional): The second stage of evaluation and
+            search, e.g. ``dict(type='FusionReranker', k=16, weight=1.0)``:
+            the top ``k`` videos of each text by the first stage are ranked
+            by ``first + weight * rerank_scores``. Defaults to None.
         data_preprocessor (dict): Defaults to ``VideoTextDataPreprocessor``.
         init_cfg (dict, optional): Defaults to None.
 
@@ -53,6 +64,9 @@ class VideoTextRetriever(BaseVideoTextModel):
         temporal: dict = dict(type='IdentityTemporal'),
         init_temporal_from_text: bool = False,
         init_logit_scale: float = math.log(1 / 0.07),
+        extra_losses: Sequence[dict] = (),
+        fusion_encoder: Optional[dict] = None,
+        reranker: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ) -> None:
@@ -65,6 +79,25 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.head = MODELS.build(head)
         self._freeze_unused_estimators()
         self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
+        self.extra_losses = nn.ModuleList(
+            MODELS.build(cfg) for cfg in extra_losses
+        )
+        self.fusion_encoder = (
+            MODELS.build(fusion_encoder) if fusion_encoder else None
+        )
+        self.reranker = MODELS.build(reranker) if reranker else None
+        needing = [
+            type(loss).__name__
+            for loss in [*self.extra_losses, self.reranker]
+            if getattr(loss, 'needs_fusion_encoder', False)
+        ]
+        if needing and self.fusion_encoder is None:
+            raise ValueError(
+                f'VideoTextRetriever: {needing} need a fusion_encoder '
+                "(e.g. fusion_encoder=dict(type='FusionEncoder', "
+                'embed_dim=...))'
+            )
+        self.keep_tokens = bool(getattr(self.reranker, 'needs_tokens', False))
         self.init_temporal_from_text = init_temporal_from_text
         # The towers load their own weights; the temperature comes from the
         # same OpenAI file.
@@ -103,12 +136,41 @@ class VideoTextRetriever(BaseVideoTextModel):
                 f'{tuple(input_ids.shape)} and {tuple(attention_mask.shape)}'
             )
         tokens = self.text_encoder(input_ids, attention_mask)
-        return self.head.encode_text(tokens, attention_mask)
+        feats = self.head.encode_text(tokens, attention_mask)
+        if self.keep_tokens:  # read by the reranker
+            feats.update(word_tokens=tokens, word_mask=attention_mask)
+        return feats
 
     def encode_video(self, frames: Tensor, frame_mask: Tensor) -> dict:
         """Features of every level for each video, computed once per video.
 
         Only real frames go through the vision tower; padded ones stay 0.
+        """
+        tokens = self.encode_frames(frames, frame_mask)
+        feats = self.head.encode_video(tokens, frame_mask)
+        if self.keep_tokens:
+            feats.update(frame_tokens=tokens, frame_mask=frame_mask)
+        return feats
+
+    def encode_frames(
+        self,
+        frames: Tensor,
+        frame_mask: Tensor,
+        patch_mask: Optional[Tensor] = None,
+        return_patch_tokens: bool = False,
+    ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+        """Frame features after the temporal module (before the head).
+
+        Args:
+            frames (Tensor): Normalised frames, (B, T, 3, H, W).
+            frame_mask (Tensor): 1 on real frames, (B, T).
+            patch_mask (Tensor, optional): (B, P) bool, patches dropped in
+                every frame of each video (Clover's masked view).
+            return_patch_tokens (bool): Also return the projected patch
+                tokens, (B, T, P_kept, D), zero on padded frames.
+
+        Returns:
+            Tensor | tuple: (B, T, D) frame features, and the patch tokens.
         """
         if frames.dim() != 5:
             raise ValueError(
@@ -126,13 +188,31 @@ class VideoTextRetriever(BaseVideoTextModel):
         # are queued while it runs (boolean ``tokens[real] = ...`` waited).
         index = frame_mask.flatten().bool().nonzero().squeeze(1)
         flat = frames.flatten(0, 1)
-        frame_emb = self.video_encoder(flat.index_select(0, index))
-        tokens = frame_emb.new_zeros(flat.shape[0], *frame_emb.shape[1:])
-        tokens = tokens.index_copy(0, index, frame_emb).view(
-            *frames.shape[:2], *frame_emb.shape[1:]
-        )
+        kwargs = {}
+        if patch_mask is not None:
+            per_frame = patch_mask.repeat_interleave(frames.shape[1], dim=0)
+            kwargs['patch_mask'] = per_frame.index_select(0, index)
+        if return_patch_tokens:
+            kwargs['return_patch_tokens'] = True
+        out = self.video_encoder(flat.index_select(0, index), **kwargs)
+        frame_emb, patches = out if return_patch_tokens else (out, None)
+        tokens = self._scatter_frames(frame_emb, index, frames.shape[:2])
         tokens = self.temporal(tokens, frame_mask)
-        return self.head.encode_video(tokens, frame_mask)
+        if not return_patch_tokens:
+            return tokens
+        return tokens, self._scatter_frames(patches, index, frames.shape[:2])
+
+    @staticmethod
+    def _scatter_frames(
+        values: Tensor, index: Tensor, batch_shape: torch.Size
+    ) -> Tensor:
+        """Real frames' ``values`` back at their (B, T) places, 0 elsewhere."""
+        out = values.new_zeros(
+            batch_shape[0] * batch_shape[1], *values.shape[1:]
+        )
+        return out.index_copy(0, index, values).view(
+            *batch_shape, *values.shape[1:]
+        )
 
     def similarity(
         self, text: dict, video: dict, levels: Optional[Sequence[str]] = None
@@ -153,19 +233,69 @@ class VideoTextRetriever(BaseVideoTextModel):
             )
         return feats
 
+    def rerank_scores(
+        self,
+        text_feats: dict,
+        video_feats: dict,
+        text_index: Tensor,
+        video_index: Tensor,
+    ) -> Tensor:
+        """Second-stage scores of the pairs (``text_index[p]``,
+        ``video_index[p]``) of encoded features, by the ``reranker``."""
+        if self.reranker is None:
+            raise ValueError('VideoTextRetriever has no reranker')
+        return self.reranker(
+            self, text_feats, video_feats, text_index, video_index
+        )
+
     def loss(
         self,
         inputs: Dict[str, Tensor],
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
-        """Losses over the batch gathered from all ranks (with gradients)."""
+        """Losses over the batch gathered from all ranks (with gradients):
+        the head's, then each extra loss's (see
+        :class:`~hbi.models.losses.RetrievalLossBatch`)."""
+        text_mask, frame_mask = inputs['attention_mask'], inputs['frame_mask']
+        text_tokens = self.text_encoder(inputs['input_ids'], text_mask)
+        patches = any(
+            getattr(loss, 'needs_patch_tokens', False)
+            for loss in self.extra_losses
+        )
+        frame_tokens = self.encode_frames(
+            inputs['frames'], frame_mask, return_patch_tokens=patches
+        )
+        frame_tokens, patch_tokens = (
+            frame_tokens if patches else (frame_tokens, None)
+        )
         text = all_gather_with_grad(
-            self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+            self.head.encode_text(text_tokens, text_mask)
         )
         video = all_gather_with_grad(
-            self.encode_video(inputs['frames'], inputs['frame_mask'])
+            self.head.encode_video(frame_tokens, frame_mask)
         )
-        return self.head.loss(text, video, self.logit_scale)
+        losses = self.head.loss(text, video, self.logit_scale)
+        if not self.extra_losses:
+            return losses
+        batch = RetrievalLossBatch(
+            self,
+            inputs,
+            text_tokens,
+            frame_tokens,
+            text,
+            video,
+            self.logit_scale,
+            patch_tokens,
+        )
+        for extra in self.extra_losses:
+            for key, value in extra(batch).items():
+                if key in losses:
+                    raise KeyError(
+                        f'{type(extra).__name__} returns {key!r}, a loss '
+                        'name already taken'
+                    )
+                losses[key] = value
+        return losses
 
     def predict(
         self,

@@ -1,0 +1,3 @@
+from .fusion_reranker import FusionReranker
+
+__all__ = ['FusionReranker']
