@@ -25,7 +25,12 @@ import hashlib
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Sequence, Tuple
+
+from hbi.models.tokenizers.clip_tokenizer import (
+    CLIPBPETokenizer,
+    normalize_caption,
+)
 
 FORMAT = 'hbi-caption-tags-v1'
 TOKENIZER = 'clip-bpe-16e6'
@@ -93,6 +98,37 @@ def tag_entry(
         pos=[pos for _, _, pos in words],
         tokens=align_words_to_tokens(words, token_offsets),
     )
+
+
+def tag_captions(
+    captions: Sequence[str],
+    tag_words: Callable[[List[str]], Iterable[Sequence[Word]]],
+) -> Dict[str, CaptionTags]:
+    """Tag-file entries of the distinct ``captions``.
+
+    Args:
+        captions (Sequence[str]): Raw captions (duplicates are tagged once).
+        tag_words (Callable): Given the normalised captions, yields the
+            ``(start, end, pos)`` words of each (spaCy, or known truth).
+
+    Returns:
+        dict[str, dict]: Caption -> entry (see the module docstring).
+
+    Raises:
+        ValueError: Naming the caption whose tokens cannot be aligned.
+    """
+    unique = list(dict.fromkeys(captions))
+    normalized = [normalize_caption(c) for c in unique]
+    offsets = CLIPBPETokenizer().token_offsets(unique)
+    entries = {}
+    for caption, text, words, spans in zip(
+        unique, normalized, tag_words(normalized), offsets
+    ):
+        try:
+            entries[caption] = tag_entry(words, spans)
+        except ValueError as e:
+            raise ValueError(f'caption {caption!r} ({text!r}): {e}') from e
+    return entries
 
 
 def write_tag_file(

@@ -1,13 +1,17 @@
 """Data transforms of ``hbi`` (registered in ``TRANSFORMS``)."""
 
+from .caption_masks import ContentWordMask, SemanticTextMask
 from .decoding import LoadVideoFrames
 from .formatting import MODALITY_GROUPS, PackVideoTextInputs
 from .sampling import sample_frame_indices, sample_frame_indices_jittered
-from .text import TokenizeText
+from .text import TokenizeSegments, TokenizeText
 from .video_reader import VideoDecodeError, VideoReader, open_video
 
 __all__ = [
+    'ContentWordMask',
     'LoadVideoFrames',
+    'SemanticTextMask',
+    'TokenizeSegments',
     'PackVideoTextInputs',
     'MODALITY_GROUPS',
     'TokenizeText',
