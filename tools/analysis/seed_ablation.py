@@ -8,11 +8,13 @@ already in the file are skipped). ``--summary`` prints the table.
 
 Example (the companion methods' synthetic ablation)::
 
+    C=configs/retrieval
+    S=vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py
     python tools/analysis/seed_ablation.py \
-        --configs configs/retrieval/clip4clip/clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py \
-                  configs/retrieval/taco/taco_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py \
+        --configs $C/clip4clip/clip4clip_$S $C/taco/taco_$S \
         --seeds 0 1 2 --epochs 4 --out work_dirs/ablation/results.jsonl
-    python tools/analysis/seed_ablation.py --summary work_dirs/ablation/results.jsonl
+    python tools/analysis/seed_ablation.py \
+        --summary work_dirs/ablation/results.jsonl
 """
 
 import argparse
