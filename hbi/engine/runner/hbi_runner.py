@@ -1,10 +1,12 @@
 """mmengine's Runner, able to load its own and the released checkpoints."""
 
-from typing import Callable, List, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
+from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
+from hbi.engine.hooks.invalid_video_report_hook import InvalidVideoReportHook
 from hbi.models.retrievers.model_checkpoint import (
     DEFAULT_REVISE_KEYS,
     load_converted_state,
@@ -27,7 +29,29 @@ class HBIRunner(Runner):
     - :meth:`load_checkpoint` (``load_from``, ``tools/test.py CONFIG CKPT``)
       accepts every layout of :mod:`hbi.models.retrievers.model_checkpoint`
       (hbi, released HBI, CLIP4Clip, OpenAI CLIP), checked.
+    - Every run reports skipped videos: ``InvalidVideoReportHook`` is added
+      when ``custom_hooks`` does not list it (it is silent unless a training
+      dataset has ``skip_invalid=True``).
     """
+
+    def register_hooks(
+        self,
+        default_hooks: Optional[dict] = None,
+        custom_hooks: Optional[List[Union[Hook, dict]]] = None,
+    ) -> None:
+        """mmengine's hooks, plus ``InvalidVideoReportHook`` if missing."""
+        custom_hooks = list(custom_hooks or [])
+        names = [
+            type(h).__name__
+            if isinstance(h, Hook)
+            else getattr(h.get('type'), '__name__', h.get('type'))
+            for h in custom_hooks
+        ]
+        if not any(
+            str(n).split('.')[-1] == 'InvalidVideoReportHook' for n in names
+        ):
+            custom_hooks.append(InvalidVideoReportHook())
+        super().register_hooks(default_hooks, custom_hooks)
 
     def load_checkpoint(
         self,
