@@ -28,9 +28,9 @@ def test_index_search_recall(configs, tmp_path, capsys):
     tool = _tool()
     common = [str(cfg), str(ckpt), str(tmp_path / 'idx')]
     out = tool.main(['index'] + common + ['--split', 'test'])
-    assert out == dict(indexed=10, skipped=0)
+    assert out == dict(indexed=10, skipped=0, invalid=0)
     again = tool.main(['index'] + common + ['--split', 'test'])
-    assert again == dict(indexed=0, skipped=10)
+    assert again == dict(indexed=0, skipped=10, invalid=0)
     hits = tool.main(
         ['search']
         + common

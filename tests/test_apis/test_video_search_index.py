@@ -28,7 +28,9 @@ def test_full_depth_two_stage_equals_exhaustive(configs, tmp_path, head):
     paths, ids, captions, gt = split_of(cfg)
     captions, gt = captions[::3], gt[::3]  # 17 queries, 2 per video or so
     index = _index(cfg, tmp_path / 'idx', block_size=4)
-    assert index.index_videos(paths, ids) == dict(indexed=10, skipped=0)
+    assert index.index_videos(paths, ids) == dict(
+        indexed=10, skipped=0, invalid=0
+    )
     assert index.video_ids == ids
     text = index.encode_queries(captions)
     n = len(ids)
@@ -97,9 +99,11 @@ def test_interrupted_indexing_resumes_without_recomputing(configs, tmp_path):
     resumed.model.encode_video = counting
     later = []
     out = resumed.index_videos(paths, ids, on_batch=later.append)
-    assert out == dict(indexed=4, skipped=6)
+    assert out == dict(indexed=4, skipped=6, invalid=0)
     assert sum(encoded) == 4 and later == [ids[6:9], ids[9:]]
-    assert resumed.index_videos(paths, ids) == dict(indexed=0, skipped=10)
+    assert resumed.index_videos(paths, ids) == dict(
+        indexed=0, skipped=10, invalid=0
+    )
     assert sum(encoded) == 4
 
     assert resumed.video_ids == straight.video_ids

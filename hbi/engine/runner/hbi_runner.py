@@ -1,7 +1,9 @@
 """mmengine's Runner, able to load its own and the released checkpoints."""
 
+import os.path as osp
 from typing import Callable, List, Optional, Tuple, Union
 
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
@@ -14,6 +16,7 @@ from hbi.models.retrievers.model_checkpoint import (
 )
 from hbi.registry import RUNNERS
 from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
+from hbi.utils.checkpoint_files import atomic_output
 
 
 @RUNNERS.register_module()
@@ -29,6 +32,8 @@ class HBIRunner(Runner):
     - :meth:`load_checkpoint` (``load_from``, ``tools/test.py CONFIG CKPT``)
       accepts every layout of :mod:`hbi.models.retrievers.model_checkpoint`
       (hbi, released HBI, CLIP4Clip, OpenAI CLIP), checked.
+    - Checkpoints are written atomically (:meth:`save_checkpoint`), and a
+      file that is not a checkpoint is named as such on load.
     - Every run reports skipped videos: ``InvalidVideoReportHook`` is added
       when ``custom_hooks`` does not list it (it is silent unless a training
       dataset has ``skip_invalid=True``).
@@ -81,6 +86,27 @@ class HBIRunner(Runner):
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename} (layout: {layout})')
         return checkpoint
+
+    def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs):
+        """mmengine's ``save_checkpoint``, written to a temporary file then
+        renamed: a full disk or a kill leaves the previous checkpoints and
+        no truncated ``filename`` that ``--resume`` would pick up
+        (mmengine writes the file in place)."""
+        if '://' in str(out_dir) or not is_main_process():
+            return super().save_checkpoint(out_dir, filename, *args, **kwargs)
+        path = osp.join(out_dir, filename)
+        try:
+            with atomic_output(path) as tmp:
+                super().save_checkpoint(
+                    out_dir, osp.basename(tmp), *args, **kwargs
+                )
+        except OSError as e:
+            raise OSError(
+                e.errno,
+                f'could not write checkpoint {path} ({e.strerror or e}); '
+                'nothing was written under that name, earlier checkpoints '
+                'are intact',
+            ) from e
 
     def resume(self, filename: str, *args, **kwargs) -> None:
         with trusted_checkpoint_globals():

@@ -180,6 +180,10 @@ class CLIPBPETokenizer:
             mask[row, : len(tokens)] = 1
         return ids, mask
 
+    def decode(self, ids: Sequence[int]) -> str:
+        """The text of BPE ids (without start/end tokens)."""
+        return self._backend.decode(list(ids))
+
     def __repr__(self) -> str:
         return (
             f'{self.__class__.__name__}(bpe_path={self.bpe_path!r}, '
