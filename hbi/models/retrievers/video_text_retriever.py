@@ -158,14 +158,27 @@ class VideoTextRetriever(BaseVideoTextModel):
         inputs: Dict[str, Tensor],
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
-        """Losses over the batch gathered from all ranks (with gradients)."""
-        text = all_gather_with_grad(
-            self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        """Losses over the batch gathered from all ranks (with gradients).
+
+        The head gets the gathered features and, on more than one process,
+        this rank's own (``local_text`` / ``local_video``, None on one
+        process, where they are the gathered ones) for its per-pair terms;
+        see :func:`hbi.utils.distributed.all_gather_with_grad`.
+        """
+        local_text = self.encode_text(
+            inputs['input_ids'], inputs['attention_mask']
         )
-        video = all_gather_with_grad(
-            self.encode_video(inputs['frames'], inputs['frame_mask'])
+        local_video = self.encode_video(inputs['frames'], inputs['frame_mask'])
+        text = all_gather_with_grad(local_text)
+        video = all_gather_with_grad(local_video)
+        gathered = text is not local_text
+        return self.head.loss(
+            text,
+            video,
+            self.logit_scale,
+            local_text=local_text if gathered else None,
+            local_video=local_video if gathered else None,
         )
-        return self.head.loss(text, video, self.logit_scale)
 
     def predict(
         self,
