@@ -5,6 +5,7 @@ from . import (
     layers,
     losses,
     necks,
+    rerankers,
     retrievers,
     tokenizers,
 )
@@ -17,6 +18,7 @@ __all__ = [
     'layers',
     'losses',
     'necks',
+    'rerankers',
     'retrievers',
     'tokenizers',
     'banzhaf_interaction',

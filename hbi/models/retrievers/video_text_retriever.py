@@ -35,6 +35,12 @@ class VideoTextRetriever(BaseVideoTextModel):
             Defaults to ``dict(type='IdentityTemporal')`` (meanP).
         init_temporal_from_text (bool): Initialise the temporal module from
             the text tower (HBI's seqTransf). Defaults to False.
+        reranker (dict, optional): Config of a second-stage re-ranker
+            (:class:`~hbi.models.rerankers.BaseReranker`), e.g.
+            ``dict(type='ReconstructionReranker', k=16, weight=1.0)``: the
+            test loop and the search API re-rank each text's top-k videos by
+            ``fused + weight * rerank_scores(...)``. None (default): no
+            re-ranking.
         init_logit_scale (float): Initial log inverse temperature, used when
             no pretrained CLIP file provides one. Defaults to ln(1/0.07).
         data_preprocessor (dict): Defaults to ``VideoTextDataPreprocessor``.
@@ -52,6 +58,7 @@ class VideoTextRetriever(BaseVideoTextModel):
         head: dict,
         temporal: dict = dict(type='IdentityTemporal'),
         init_temporal_from_text: bool = False,
+        reranker: Optional[dict] = None,
         init_logit_scale: float = math.log(1 / 0.07),
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
@@ -63,6 +70,7 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.video_encoder = MODELS.build(video_encoder)
         self.temporal = MODELS.build(temporal)
         self.head = MODELS.build(head)
+        self.reranker = MODELS.build(reranker) if reranker else None
         self._freeze_unused_estimators()
         self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
         self.init_temporal_from_text = init_temporal_from_text
@@ -139,6 +147,29 @@ class VideoTextRetriever(BaseVideoTextModel):
     ) -> Dict[str, Tensor]:
         """Text-to-video similarities [Nt, Nv], per level and ``'fused'``."""
         return self.head.similarity(text, video, levels=levels)
+
+    def rerank_scores(
+        self,
+        text_feats: dict,
+        video_feats: dict,
+        text_index: Tensor,
+        video_index: Tensor,
+    ) -> Tensor:
+        """Second-stage scores of the pairs ``(text_index[p],
+        video_index[p])`` from the configured reranker.
+
+        Shape:
+            - text_index, video_index: (P,); output: (P,).
+        """
+        if self.reranker is None:
+            raise RuntimeError(
+                'VideoTextRetriever.rerank_scores: the model has no '
+                'reranker (set model.reranker=dict(type=..., k=..., '
+                'weight=...))'
+            )
+        return self.reranker(
+            self, text_feats, video_feats, text_index, video_index
+        )
 
     # ---------------------------------------------------------- the modes
     def extract_feat(self, inputs: Dict[str, Tensor]) -> dict:
