@@ -159,13 +159,18 @@ class VideoTextRetriever(BaseVideoTextModel):
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
         """Losses over the batch gathered from all ranks (with gradients)."""
-        text = all_gather_with_grad(
-            self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        text = self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        video = self.encode_video(inputs['frames'], inputs['frame_mask'])
+        return self.retrieval_loss(text, video)
+
+    def retrieval_loss(self, text: dict, video: dict) -> Dict[str, Tensor]:
+        """The head's losses of this rank's encoded pairs (text b with video
+        b), gathered from all ranks with gradients."""
+        return self.head.loss(
+            all_gather_with_grad(text),
+            all_gather_with_grad(video),
+            self.logit_scale,
         )
-        video = all_gather_with_grad(
-            self.encode_video(inputs['frames'], inputs['frame_mask'])
-        )
-        return self.head.loss(text, video, self.logit_scale)
 
     def predict(
         self,
