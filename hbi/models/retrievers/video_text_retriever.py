@@ -189,17 +189,23 @@ class VideoTextRetriever(BaseVideoTextModel):
         inputs: Dict[str, Tensor],
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
-        """Losses over the batch gathered from all ranks (with gradients).
+        """Losses over the batch gathered from all ranks (with gradients)."""
+        text = self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        video = self.encode_video(inputs['frames'], inputs['frame_mask'])
+        return self.retrieval_loss(text, video)
 
-        The head gets the gathered features and, on more than one process,
-        this rank's own (``local_text`` / ``local_video``, None on one
-        process, where they are the gathered ones) for its per-pair terms;
-        see :func:`hbi.utils.distributed.all_gather_with_grad`.
+    def retrieval_loss(
+        self, local_text: dict, local_video: dict
+    ) -> Dict[str, Tensor]:
+        """The head's losses of this rank's encoded pairs (text b with video
+        b).
+
+        The head gets the features gathered from all ranks (with gradients)
+        and, on more than one process, this rank's own (``local_text`` /
+        ``local_video``, None on one process, where they are the gathered
+        ones) for its per-pair terms; see
+        :func:`hbi.utils.distributed.all_gather_with_grad`.
         """
-        local_text = self.encode_text(
-            inputs['input_ids'], inputs['attention_mask']
-        )
-        local_video = self.encode_video(inputs['frames'], inputs['frame_mask'])
         text = all_gather_with_grad(local_text)
         video = all_gather_with_grad(local_video)
         gathered = text is not local_text
