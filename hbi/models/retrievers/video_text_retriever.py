@@ -116,7 +116,15 @@ class VideoTextRetriever(BaseVideoTextModel):
     def encode_video(self, frames: Tensor, frame_mask: Tensor) -> dict:
         """Features of every level for each video, computed once per video.
 
-        Only real frames go through the vision tower; padded ones stay 0.
+        As released (``docs/en/methods/hbi.md`` A1), a padded frame slot is
+        an all-zero image in the normalised pixel space that goes through
+        the vision tower and the temporal module like a real frame: the
+        token-wise interaction masks it, but the merge step's convolution
+        reads it, so the action and event levels of a video shorter than
+        ``max_frames`` depend on it. Its tower output is the same for every
+        slot, so the tower runs on the real frames plus ONE zero frame per
+        batch, whose output fills every padded slot; what ``frames`` holds
+        at padded slots is never read.
         """
         if frames.dim() != 5:
             raise ValueError(
@@ -134,10 +142,14 @@ class VideoTextRetriever(BaseVideoTextModel):
         # are queued while it runs (boolean ``tokens[real] = ...`` waited).
         index = frame_mask.flatten().bool().nonzero().squeeze(1)
         flat = frames.flatten(0, 1)
-        frame_emb = self.video_encoder(flat.index_select(0, index))
-        tokens = frame_emb.new_zeros(flat.shape[0], *frame_emb.shape[1:])
+        zero_frame = flat.new_zeros(1, *flat.shape[1:])
+        emb = self.video_encoder(
+            torch.cat([flat.index_select(0, index), zero_frame])
+        )
+        frame_emb, padded_emb = emb[:-1], emb[-1:]
+        tokens = padded_emb.expand(flat.shape[0], *emb.shape[1:])
         tokens = tokens.index_copy(0, index, frame_emb).view(
-            *frames.shape[:2], *frame_emb.shape[1:]
+            *frames.shape[:2], *emb.shape[1:]
         )
         tokens = self.temporal(tokens, frame_mask)
         return self.head.encode_video(tokens, frame_mask)
