@@ -6,13 +6,15 @@ import os
 import shutil
 
 import pytest
-import torch
 
 import hbi.apis.video_search_index as index_module
-from hbi.apis import VideoSearchIndex
 from hbi.datasets.transforms import VideoDecodeError
-from tests.test_apis.search_helpers import build_model, split_of
-from tests.test_apis.test_retrieve_tool import _tool
+from tests.test_apis.search_helpers import (
+    make_index,
+    retrieve_tool,
+    split_of,
+    tool_inputs,
+)
 
 
 @pytest.fixture
@@ -22,19 +24,6 @@ def logs(monkeypatch):
         index_module, 'print_log', lambda msg, *a, **k: messages.append(msg)
     )
     return messages
-
-
-def _index(cfg, folder):
-    data = cfg.test_dataloader.dataset
-    return VideoSearchIndex(
-        build_model(cfg),
-        str(folder),
-        data.video_pipeline,
-        data.text_pipeline,
-        data.get('pack'),
-        batch_size=3,
-        first_stage='torch',
-    )
 
 
 def _gallery_with_corrupt_video(cfg, folder):
@@ -51,7 +40,7 @@ def _gallery_with_corrupt_video(cfg, folder):
 def test_corrupt_video_is_named_or_skipped(configs, tmp_path, logs):
     cfg = configs['meanp']
     paths, ids = _gallery_with_corrupt_video(cfg, tmp_path / 'videos')
-    index = _index(cfg, tmp_path / 'idx')
+    index = make_index(cfg, tmp_path / 'idx')
     with pytest.raises(VideoDecodeError) as err:
         index.index_videos(paths, ids)
     msg = str(err.value)
@@ -70,7 +59,7 @@ def test_corrupt_video_is_named_or_skipped(configs, tmp_path, logs):
 def test_k_and_depth_are_validated(configs, tmp_path):
     cfg = configs['meanp']
     paths, ids, captions, _ = split_of(cfg)
-    index = _index(cfg, tmp_path / 'idx')
+    index = make_index(cfg, tmp_path / 'idx')
     index.index_videos(paths[:3], ids[:3])
     for k in (0, -1, 1.5):
         with pytest.raises(ValueError, match=f'k must be a positive.*{k}'):
@@ -84,7 +73,7 @@ def test_k_and_depth_are_validated(configs, tmp_path):
 
 def test_long_query_is_warned(configs, tmp_path, logs):
     cfg = configs['meanp']
-    index = _index(cfg, tmp_path / 'idx')
+    index = make_index(cfg, tmp_path / 'idx')
     long_query = ' '.join(['red circle'] * 20)  # 40 words, max_length 32
     index.encode_queries(['a red circle', long_query])
     (message,) = logs
@@ -94,14 +83,8 @@ def test_long_query_is_warned(configs, tmp_path, logs):
 
 
 def test_retrieve_tool_arguments_and_video_folder(configs, tmp_path, capsys):
-    cfg_path = tmp_path / 'cfg.py'
-    configs['meanp'].dump(str(cfg_path))
-    ckpt = tmp_path / 'random.pth'
-    torch.save(
-        dict(state_dict=build_model(configs['meanp']).state_dict()), ckpt
-    )
-    tool = _tool()
-    common = [str(cfg_path), str(ckpt), str(tmp_path / 'idx')]
+    tool = retrieve_tool()
+    common = tool_inputs(configs['meanp'], tmp_path)
     for k in ('0', '-1', 'x'):
         with pytest.raises(SystemExit):
             tool.main(['search', *common, '-q', 'a', '--k', k])

@@ -4,23 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from hbi.apis import VideoSearchIndex, compare_two_stage
+from hbi.apis import compare_two_stage
 from hbi.models.rerankers import SimilarityReranker
-from tests.test_apis.search_helpers import build_model, split_of
+from tests.test_apis.search_helpers import make_index, split_of
 
-
-def _index(cfg, folder, seed=0, **kwargs):
-    data = cfg.test_dataloader.dataset
-    return VideoSearchIndex(
-        build_model(cfg, seed),
-        str(folder),
-        data.video_pipeline,
-        data.text_pipeline,
-        data.get('pack'),
-        batch_size=3,
-        first_stage='torch',
-        **kwargs,
-    )
+_index = make_index
 
 
 @pytest.mark.parametrize('head', ['hbi', 'meanp'])

@@ -8,7 +8,11 @@ import shutil
 import pytest
 
 from hbi.datasets.base_video_text_dataset import TooManyInvalidVideosError
-from tests.test_tools.fast_config import load_tool, write_fast_config
+from tests.test_tools.fast_config import (
+    load_tool,
+    tool_args,
+    write_fast_config,
+)
 
 train_tool = load_tool('train')
 
@@ -41,13 +45,7 @@ def test_skips_reported_every_epoch_with_num_workers_0(tmp_path, small_world):
     cfg = write_fast_config(tmp_path / 'cfg.py', root)
     work = tmp_path / 'work'
     train_tool.main(
-        [
-            str(cfg),
-            '--work-dir',
-            str(work),
-            '--cfg-options',
-            'train_dataloader.dataset.skip_invalid=yes',
-        ]
+        tool_args(cfg, work, 'train_dataloader.dataset.skip_invalid=yes')
     )
     log = _log_text(work)
     for epoch in (1, 2):
@@ -63,14 +61,12 @@ def test_too_many_skips_stop_with_count_and_reasons(tmp_path, small_world):
     cfg = write_fast_config(tmp_path / 'cfg.py', root)
     with pytest.raises(TooManyInvalidVideosError) as err:
         train_tool.main(
-            [
-                str(cfg),
-                '--work-dir',
-                str(tmp_path / 'work'),
-                '--cfg-options',
+            tool_args(
+                cfg,
+                tmp_path / 'work',
                 'train_dataloader.dataset.skip_invalid=true',
                 'train_dataloader.dataset.max_invalid=2',
-            ]
+            )
         )
     msg = str(err.value)
     assert '3 invalid videos were skipped in epoch 1, more than ' in msg
