@@ -4,7 +4,7 @@ from .caption_masks import ContentWordMask, SemanticTextMask
 from .decoding import LoadVideoFrames
 from .formatting import MODALITY_GROUPS, PackVideoTextInputs
 from .sampling import sample_frame_indices, sample_frame_indices_jittered
-from .text import TokenizeSegments, TokenizeText
+from .text import TokenizeCaptionForDecoder, TokenizeSegments, TokenizeText
 from .video_reader import VideoDecodeError, VideoReader, open_video
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     'PackVideoTextInputs',
     'MODALITY_GROUPS',
     'TokenizeText',
+    'TokenizeCaptionForDecoder',
     'sample_frame_indices',
     'sample_frame_indices_jittered',
     'VideoDecodeError',

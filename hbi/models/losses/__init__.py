@@ -3,6 +3,7 @@ from .banzhaf_distillation_loss import (
     reverse_axes,
     softmax_kl_divergence,
 )
+from .caption_cross_entropy_loss import CaptionCrossEntropyLoss
 from .cascade_fusion_loss import CascadeFusionLoss, hardest_negatives
 from .clover_loss import CloverLoss
 from .contrastive_loss import SymmetricInfoNCELoss, symmetric_info_nce
@@ -20,6 +21,7 @@ __all__ = [
     'BaseRetrievalLoss',
     'CascadeFusionLoss',
     'CloverLoss',
+    'CaptionCrossEntropyLoss',
     'LevelDistillationLoss',
     'MultiLevelAlignmentLoss',
     'RetrievalLossBatch',

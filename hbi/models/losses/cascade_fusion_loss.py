@@ -52,7 +52,9 @@ class CascadeFusionLoss(BaseRetrievalLoss):
     def forward(self, batch: RetrievalLossBatch) -> Dict[str, Tensor]:
         model = batch.model
         with torch.no_grad():
-            sim = model.similarity(batch.text, batch.video, ['fused'])
+            sim = model.similarity(
+                batch.gathered('text'), batch.gathered('video'), ['fused']
+            )
         num_texts = sim['fused'].shape[0]
         k = min(self.num_negatives, num_texts - 1)
         words = batch.gathered('text_tokens')

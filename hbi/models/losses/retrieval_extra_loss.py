@@ -24,8 +24,8 @@ from hbi.utils.distributed import all_gather_with_grad
 
 @dataclass
 class RetrievalLossBatch:
-    """What an extra loss gets: the model, this rank's inputs and encoded
-    tokens, the head's gathered features and the temperature.
+    """What an extra loss gets: the model, this rank's inputs, encoded
+    tokens and head features, and the temperature.
 
     Attributes:
         model (nn.Module): The retriever (towers, temporal module,
@@ -35,8 +35,9 @@ class RetrievalLossBatch:
             ``masked_attention_mask``, ``segment_*``).
         text_tokens (Tensor): Projected tokens of this rank's texts.
         frame_tokens (Tensor): Frame features after the temporal module.
-        text (dict): The head's text features of the gathered batch.
-        video (dict): The head's video features of the gathered batch.
+        text (dict): The head's features of this rank's texts
+            (``gathered('text')`` for the whole batch).
+        video (dict): The head's features of this rank's videos.
         logit_scale (Tensor): Log inverse temperature of the retriever.
         patch_tokens (Tensor, optional): Projected patch tokens of this
             rank's frames, when a loss asks for them (``needs_patch_tokens``).
@@ -56,13 +57,21 @@ class RetrievalLossBatch:
     patch_tokens: Optional[Tensor] = None
     _cache: Dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def local(self, name: str) -> Tensor:
-        """This rank's ``text_tokens``/``frame_tokens`` or input ``name``."""
-        if name in ('text_tokens', 'frame_tokens', 'patch_tokens'):
+    def local(self, name: str) -> Any:
+        """This rank's ``text``/``video`` head features,
+        ``text_tokens``/``frame_tokens``/``patch_tokens``, or input
+        ``name``."""
+        if name in (
+            'text',
+            'video',
+            'text_tokens',
+            'frame_tokens',
+            'patch_tokens',
+        ):
             return getattr(self, name)
         return self.inputs[name]
 
-    def gathered(self, name: str) -> Tensor:
+    def gathered(self, name: str) -> Any:
         """:meth:`local` ``name`` gathered over all ranks (with gradients;
         computed once per batch and shared by the losses)."""
         return self.cached(

@@ -36,6 +36,12 @@ class VideoTextRetriever(BaseVideoTextModel):
             Defaults to ``dict(type='IdentityTemporal')`` (meanP).
         init_temporal_from_text (bool): Initialise the temporal module from
             the text tower (HBI's seqTransf). Defaults to False.
+        reranker (dict, optional): Config of a second-stage re-ranker
+            (:class:`~hbi.models.rerankers.BaseReranker`), e.g.
+            ``dict(type='ReconstructionReranker', k=16, weight=1.0)``: the
+            test loop and the search API re-rank each text's top-k videos by
+            ``fused + weight * rerank_scores(...)``. None (default): no
+            re-ranking.
         init_logit_scale (float): Initial log inverse temperature, used when
             no pretrained CLIP file provides one. Defaults to ln(1/0.07).
         extra_losses (Sequence[dict]): Losses added to the head's, each a
@@ -43,11 +49,7 @@ class VideoTextRetriever(BaseVideoTextModel):
             multi-level alignment). Defaults to none.
         fusion_encoder (dict, optional): A cross-modal encoder of (text,
             video) pairs (``FusionEncoder``) used by extra losses and the
-            reranker. Defaults to None.
-        reranker (dict, optional): The second stage of evaluation and
-            search, e.g. ``dict(type='FusionReranker', k=16, weight=1.0)``:
-            the top ``k`` videos of each text by the first stage are ranked
-            by ``first + weight * rerank_scores``. Defaults to None.
+            ``FusionReranker`` (TACo). Defaults to None.
         data_preprocessor (dict): Defaults to ``VideoTextDataPreprocessor``.
         init_cfg (dict, optional): Defaults to None.
 
@@ -63,10 +65,10 @@ class VideoTextRetriever(BaseVideoTextModel):
         head: dict,
         temporal: dict = dict(type='IdentityTemporal'),
         init_temporal_from_text: bool = False,
+        reranker: Optional[dict] = None,
         init_logit_scale: float = math.log(1 / 0.07),
         extra_losses: Sequence[dict] = (),
         fusion_encoder: Optional[dict] = None,
-        reranker: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ) -> None:
@@ -77,6 +79,7 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.video_encoder = MODELS.build(video_encoder)
         self.temporal = MODELS.build(temporal)
         self.head = MODELS.build(head)
+        self.reranker = MODELS.build(reranker) if reranker else None
         self._freeze_unused_estimators()
         self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
         self.extra_losses = nn.ModuleList(
@@ -85,7 +88,6 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.fusion_encoder = (
             MODELS.build(fusion_encoder) if fusion_encoder else None
         )
-        self.reranker = MODELS.build(reranker) if reranker else None
         needing = [
             type(loss).__name__
             for loss in [*self.extra_losses, self.reranker]
@@ -144,7 +146,15 @@ class VideoTextRetriever(BaseVideoTextModel):
     def encode_video(self, frames: Tensor, frame_mask: Tensor) -> dict:
         """Features of every level for each video, computed once per video.
 
-        Only real frames go through the vision tower; padded ones stay 0.
+        As released (``docs/en/methods/hbi.md`` A1), a padded frame slot is
+        an all-zero image in the normalised pixel space that goes through
+        the vision tower and the temporal module like a real frame: the
+        token-wise interaction masks it, but the merge step's convolution
+        reads it, so the action and event levels of a video shorter than
+        ``max_frames`` depend on it. Its tower output is the same for every
+        slot, so the tower runs on the real frames plus ONE zero frame per
+        batch, whose output fills every padded slot; what ``frames`` holds
+        at padded slots is never read.
         """
         tokens = self.encode_frames(frames, frame_mask)
         feats = self.head.encode_video(tokens, frame_mask)
@@ -167,7 +177,8 @@ class VideoTextRetriever(BaseVideoTextModel):
             patch_mask (Tensor, optional): (B, P) bool, patches dropped in
                 every frame of each video (Clover's masked view).
             return_patch_tokens (bool): Also return the projected patch
-                tokens, (B, T, P_kept, D), zero on padded frames.
+                tokens, (B, T, P_kept, D) (a padded slot holds those of the
+                zero frame).
 
         Returns:
             Tensor | tuple: (B, T, D) frame features, and the patch tokens.
@@ -188,29 +199,36 @@ class VideoTextRetriever(BaseVideoTextModel):
         # are queued while it runs (boolean ``tokens[real] = ...`` waited).
         index = frame_mask.flatten().bool().nonzero().squeeze(1)
         flat = frames.flatten(0, 1)
+        zero_frame = flat.new_zeros(1, *flat.shape[1:])
         kwargs = {}
         if patch_mask is not None:
             per_frame = patch_mask.repeat_interleave(frames.shape[1], dim=0)
-            kwargs['patch_mask'] = per_frame.index_select(0, index)
+            kwargs['patch_mask'] = torch.cat(
+                [per_frame.index_select(0, index), patch_mask[:1]]
+            )
         if return_patch_tokens:
             kwargs['return_patch_tokens'] = True
-        out = self.video_encoder(flat.index_select(0, index), **kwargs)
-        frame_emb, patches = out if return_patch_tokens else (out, None)
-        tokens = self._scatter_frames(frame_emb, index, frames.shape[:2])
+        out = self.video_encoder(
+            torch.cat([flat.index_select(0, index), zero_frame]), **kwargs
+        )
+        emb, patches = out if return_patch_tokens else (out, None)
+        tokens = self._place_frames(emb, index, frames.shape[:2])
         tokens = self.temporal(tokens, frame_mask)
         if not return_patch_tokens:
             return tokens
-        return tokens, self._scatter_frames(patches, index, frames.shape[:2])
+        return tokens, self._place_frames(patches, index, frames.shape[:2])
 
     @staticmethod
-    def _scatter_frames(
+    def _place_frames(
         values: Tensor, index: Tensor, batch_shape: torch.Size
     ) -> Tensor:
-        """Real frames' ``values`` back at their (B, T) places, 0 elsewhere."""
-        out = values.new_zeros(
+        """The real frames' ``values`` (all rows but the last) at their
+        (B, T) places, the zero frame's (the last row) in every padded
+        slot."""
+        out = values[-1:].expand(
             batch_shape[0] * batch_shape[1], *values.shape[1:]
         )
-        return out.index_copy(0, index, values).view(
+        return out.index_copy(0, index, values[:-1]).view(
             *batch_shape, *values.shape[1:]
         )
 
@@ -219,6 +237,29 @@ class VideoTextRetriever(BaseVideoTextModel):
     ) -> Dict[str, Tensor]:
         """Text-to-video similarities [Nt, Nv], per level and ``'fused'``."""
         return self.head.similarity(text, video, levels=levels)
+
+    def rerank_scores(
+        self,
+        text_feats: dict,
+        video_feats: dict,
+        text_index: Tensor,
+        video_index: Tensor,
+    ) -> Tensor:
+        """Second-stage scores of the pairs ``(text_index[p],
+        video_index[p])`` from the configured reranker.
+
+        Shape:
+            - text_index, video_index: (P,); output: (P,).
+        """
+        if self.reranker is None:
+            raise RuntimeError(
+                'VideoTextRetriever.rerank_scores: the model has no '
+                'reranker (set model.reranker=dict(type=..., k=..., '
+                'weight=...))'
+            )
+        return self.reranker(
+            self, text_feats, video_feats, text_index, video_index
+        )
 
     # ---------------------------------------------------------- the modes
     def extract_feat(self, inputs: Dict[str, Tensor]) -> dict:
@@ -233,28 +274,13 @@ class VideoTextRetriever(BaseVideoTextModel):
             )
         return feats
 
-    def rerank_scores(
-        self,
-        text_feats: dict,
-        video_feats: dict,
-        text_index: Tensor,
-        video_index: Tensor,
-    ) -> Tensor:
-        """Second-stage scores of the pairs (``text_index[p]``,
-        ``video_index[p]``) of encoded features, by the ``reranker``."""
-        if self.reranker is None:
-            raise ValueError('VideoTextRetriever has no reranker')
-        return self.reranker(
-            self, text_feats, video_feats, text_index, video_index
-        )
-
     def loss(
         self,
         inputs: Dict[str, Tensor],
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
         """Losses over the batch gathered from all ranks (with gradients):
-        the head's, then each extra loss's (see
+        the head's (:meth:`retrieval_loss`), then each extra loss's (see
         :class:`~hbi.models.losses.RetrievalLossBatch`)."""
         text_mask, frame_mask = inputs['attention_mask'], inputs['frame_mask']
         text_tokens = self.text_encoder(inputs['input_ids'], text_mask)
@@ -268,13 +294,9 @@ class VideoTextRetriever(BaseVideoTextModel):
         frame_tokens, patch_tokens = (
             frame_tokens if patches else (frame_tokens, None)
         )
-        text = all_gather_with_grad(
-            self.head.encode_text(text_tokens, text_mask)
-        )
-        video = all_gather_with_grad(
-            self.head.encode_video(frame_tokens, frame_mask)
-        )
-        losses = self.head.loss(text, video, self.logit_scale)
+        text = self.head.encode_text(text_tokens, text_mask)
+        video = self.head.encode_video(frame_tokens, frame_mask)
+        losses = self.retrieval_loss(text, video)
         if not self.extra_losses:
             return losses
         batch = RetrievalLossBatch(
@@ -296,6 +318,29 @@ class VideoTextRetriever(BaseVideoTextModel):
                     )
                 losses[key] = value
         return losses
+
+    def retrieval_loss(
+        self, local_text: dict, local_video: dict
+    ) -> Dict[str, Tensor]:
+        """The head's losses of this rank's encoded pairs (text b with video
+        b).
+
+        The head gets the features gathered from all ranks (with gradients)
+        and, on more than one process, this rank's own (``local_text`` /
+        ``local_video``, None on one process, where they are the gathered
+        ones) for its per-pair terms; see
+        :func:`hbi.utils.distributed.all_gather_with_grad`.
+        """
+        text = all_gather_with_grad(local_text)
+        video = all_gather_with_grad(local_video)
+        gathered = text is not local_text
+        return self.head.loss(
+            text,
+            video,
+            self.logit_scale,
+            local_text=local_text if gathered else None,
+            local_video=local_video if gathered else None,
+        )
 
     def predict(
         self,
