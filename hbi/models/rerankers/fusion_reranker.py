@@ -8,14 +8,17 @@ from torch import Tensor, nn
 
 from hbi.registry import MODELS
 
+from .base_reranker import BaseReranker
+
 
 @MODELS.register_module()
-class FusionReranker(nn.Module):
+class FusionReranker(BaseReranker):
     """The match score of the retriever's ``fusion_encoder`` for each pair.
 
-    The test loop and ``VideoSearchIndex`` take, for each text, the ``k``
-    videos of highest first-stage score and rank them by
-    ``first + weight * score``. With ``needs_tokens`` the retriever keeps
+    The re-ranking stage of the test loop and ``VideoSearchIndex`` takes,
+    for each text, the ``k`` videos of highest first-stage score and ranks
+    them by ``first + weight * score`` (TACo's ``dual + lambda * fusion``
+    over the top K'). With ``needs_tokens`` the retriever keeps
     the tokens the fusion encoder reads in the encoded features:
     ``word_tokens``/``word_mask`` of texts, ``frame_tokens``/``frame_mask``
     of videos (memory: ``Lt x D`` per text and ``T x D`` per video).
@@ -36,12 +39,12 @@ class FusionReranker(nn.Module):
     def __init__(
         self, k: int = 16, weight: float = 1.0, pairs_per_call: int = 1024
     ) -> None:
-        super().__init__()
-        if k < 1 or pairs_per_call < 1:
+        super().__init__(k=k, weight=weight)
+        if pairs_per_call < 1:
             raise ValueError(
-                f'k and pairs_per_call must be >= 1, got {k}, {pairs_per_call}'
+                f'pairs_per_call must be >= 1, got {pairs_per_call}'
             )
-        self.k, self.weight, self.pairs_per_call = k, weight, pairs_per_call
+        self.pairs_per_call = pairs_per_call
 
     @torch.no_grad()
     def forward(

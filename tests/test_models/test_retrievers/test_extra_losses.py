@@ -2,6 +2,7 @@
 config entries, the fusion encoder, the reranker, patch tokens, and the
 check of side inputs before training."""
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -9,6 +10,7 @@ import torch.nn.functional as F
 from hbi.engine.runner import side_input_check
 from hbi.engine.runner.side_input_check import check_extra_loss_inputs
 from hbi.models.layers.block_masking import block_patch_mask
+from hbi.models.rerankers import rerank_scores, score_pairs, top_k_indices
 from hbi.registry import MODELS
 
 ARCH = dict(
@@ -189,6 +191,34 @@ def test_reranker_scores_pairs_with_the_fusion_encoder():
         )['score']
     assert torch.allclose(got, expected, atol=1e-6)
     assert (model.reranker.k, model.reranker.weight) == (2, 0.5)
+
+
+def test_taco_reranking_through_the_stage_is_dual_plus_lambda_fusion():
+    model = build(
+        fusion_encoder=FUSION,
+        reranker=dict(type='FusionReranker', k=B, weight=0.5),
+    ).eval()
+    inputs = batch()
+    with torch.no_grad():
+        feats = model.extract_feat(inputs)
+        first = model.similarity(feats['text'], feats['video'])['fused']
+        first = first.numpy()
+        top = top_k_indices(first, model.reranker.k)  # depth = all videos
+        rows = np.repeat(np.arange(B), B)
+        second = score_pairs(
+            model, feats['text'], feats['video'], rows, top.reshape(-1)
+        ).reshape(B, B)
+        final = rerank_scores(first, top, second, model.reranker.weight)
+        fusion = np.zeros((B, B), dtype=np.float32)
+        for a in range(B):
+            for v in range(B):
+                fusion[a, v] = model.fusion_encoder(
+                    feats['text']['word_tokens'][a : a + 1],
+                    feats['text']['word_mask'][a : a + 1],
+                    feats['video']['frame_tokens'][v : v + 1],
+                    feats['video']['frame_mask'][v : v + 1],
+                )['score'][0]
+    assert np.allclose(final, first + 0.5 * fusion, atol=1e-5)
 
 
 def test_fusion_encoder_ignores_padded_tokens():
