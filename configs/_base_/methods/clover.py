@@ -6,8 +6,9 @@
 #   model = dict(extra_losses=_base_.clover_extra_losses,
 #                fusion_encoder=dict(_base_.clover_fusion_encoder,
 #                                    embed_dim=..., num_heads=...))
-# and gives its training set the caption tags (tag_file) and
-# clover_text_pipeline.
+# and gives its training set the caption tags (tag_file) and its text
+# pipeline clover_text_transforms after the tokenizer:
+# [*_base_.text_pipeline, *_base_.clover_text_transforms].
 clover_extra_losses = [
     dict(
         type='CloverLoss',
@@ -22,7 +23,4 @@ clover_extra_losses = [
 clover_fusion_encoder = dict(
     type='FusionEncoder', num_layers=2, match_head=False
 )
-clover_text_pipeline = [
-    dict(type='TokenizeText', max_length=32),
-    dict(type='SemanticTextMask', prob=0.3),
-]
+clover_text_transforms = [dict(type='SemanticTextMask', prob=0.3)]

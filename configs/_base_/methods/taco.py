@@ -7,14 +7,12 @@
 #                                    embed_dim=..., num_heads=...),
 #                reranker=_base_.taco_reranker)
 # and gives its training set the caption tags (tag_file, written once by
-# tools/data/tag_captions.py) and taco_text_pipeline.
+# tools/data/tag_captions.py) and its text pipeline taco_text_transforms
+# after the tokenizer: [*_base_.text_pipeline, *_base_.taco_text_transforms].
 taco_extra_losses = [
     dict(type='TokenAwareContrastiveLoss', loss_weight=1.0),
     dict(type='CascadeFusionLoss', num_negatives=8, loss_weight=1.0),
 ]
 taco_fusion_encoder = dict(type='FusionEncoder', num_layers=2, match_head=True)
 taco_reranker = dict(type='FusionReranker', k=16, weight=1.0)
-taco_text_pipeline = [
-    dict(type='TokenizeText', max_length=32),
-    dict(type='ContentWordMask'),
-]
+taco_text_transforms = [dict(type='ContentWordMask')]

@@ -19,6 +19,9 @@ model = dict(
 train_dataloader = dict(
     dataset=dict(
         tag_file='annotations/MSRVTT_data.tags.json',
-        text_pipeline=_base_.clover_text_pipeline,
+        text_pipeline=[
+            *_base_.text_pipeline,
+            *_base_.clover_text_transforms,
+        ],
     )
 )
