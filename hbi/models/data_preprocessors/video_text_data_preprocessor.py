@@ -10,6 +10,11 @@ from hbi.registry import MODELS
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+#: Inputs holding uint8 frames to normalise, and their layouts.
+FRAME_KEYS = {
+    'frames': ('B', 'T', '3', 'H', 'W'),
+    'segment_frames': ('B', 'S', 'Ts', '3', 'H', 'W'),
+}
 
 
 @MODELS.register_module()
@@ -77,23 +82,16 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
             k: self._stack(v) for k, v in data['inputs'].items()
         }
         inputs = self.cast_data(inputs)
-        if 'frames' in inputs:
-            frames = inputs['frames']
-            if frames.dim() != 5 or frames.shape[2] != 3:
+        for key, layout in FRAME_KEYS.items():
+            if key not in inputs:
+                continue
+            frames = inputs[key]
+            if frames.dim() != len(layout) or frames.shape[-3] != 3:
                 raise ValueError(
-                    'frames must be [B, T, 3, H, W], got '
+                    f'{key} must be [{", ".join(layout)}], got '
                     f'{tuple(frames.shape)}'
                 )
-            inputs['frames'] = (frames.float() - self.mean) / self.std
-        if 'segment_frames' in inputs:
-            frames = inputs['segment_frames']
-            if frames.dim() != 6 or frames.shape[3] != 3:
-                raise ValueError(
-                    'segment_frames must be [B, S, Ts, 3, H, W], got '
-                    f'{tuple(frames.shape)}'
-                )
-            inputs['segment_frames'] = (
-                frames.float() - self.mean[0]
-            ) / self.std[0]
+            mean, std = self.mean.view(3, 1, 1), self.std.view(3, 1, 1)
+            inputs[key] = (frames.float() - mean) / std
         data_samples: Optional[list] = data.get('data_samples')
         return dict(inputs=inputs, data_samples=data_samples)
