@@ -23,6 +23,11 @@ def encode_segments(model, inputs: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
         - output: two (N, D), N = real segments, in (video, segment) order.
     """
     real = inputs['segment_mask'].bool()
+    if not bool(real.any()):  # still a (0, D) pair: every rank gathers
+        empty = inputs['segment_frames'].new_zeros(
+            0, model.text_encoder.embed_dim
+        )
+        return empty, empty
     frame_mask = inputs['segment_frame_mask'][real]
     frames = model.encode_frames(inputs['segment_frames'][real], frame_mask)
     text_mask = inputs['segment_attention_mask'][real]
