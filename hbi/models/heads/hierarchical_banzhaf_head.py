@@ -185,8 +185,9 @@ class HierarchicalBanzhafHead(BaseModule):
             loss_weight=kl, detach_target=detach_self_distill_target
         )
         self.use_banzhaf = teacher_checkpoint is not None
-        if self.use_banzhaf and not weights_come_from_checkpoint():
-            self._load_teacher(teacher_checkpoint)
+        if self.use_banzhaf:
+            if not weights_come_from_checkpoint():
+                self._load_teacher(teacher_checkpoint)
         else:
             print_log(
                 'HierarchicalBanzhafHead: teacher_checkpoint is None, so the '
