@@ -17,9 +17,11 @@
 #           cosine over the whole schedule, grad-norm clip 1.0, logit_scale
 #           clamped to ln(100) after every step.
 # Deviations (docs/en/methods/hbi.md, "Where hbi deviates from the
-# release"): AdamW with bias correction (the release's BertAdam has none);
-# multi-GPU gradients equal the single-GPU ones (the release's gather gives
-# the towers 1/G of theirs); DPC-KNN breaks density ties by token index,
+# release", with the reasons): multi-GPU gradients equal the single-GPU ones
+# (the release's gather gives the towers 1/G of theirs); the CLIP towers'
+# weights are float32 and train (the release stores most of them in
+# float16, where lr 1e-7 updates vanish); AdamW with bias correction (the
+# release's BertAdam has none); DPC-KNN breaks density ties by token index,
 # not with random noise.
 _base_ = [
     '../../_base_/models/hbi_vit-base-p32.py',
