@@ -188,3 +188,62 @@ def test_dist_test_matches_single_process(odd_run):
         'qb_norm | t2v',
     ):
         assert row in log, row
+
+
+def test_rerank_stage_on_two_processes(odd_run):
+    """The re-ranking stage on 2 ranks (tools/dist_test.sh): a reranker
+    whose second score is the fused one with weight -1.5 reverses each
+    text's top-3 and each video's top-3 texts, checked against that
+    definition on the dumped first-stage matrix, and the ``rerank/``
+    metrics are those of the dumped re-ranked matrices."""
+    tmp, _, ckpt = odd_run
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=str(ROOT),
+        PORT=str(_free_port()),
+    )
+    cfg = tmp / 'rerank_cfg.py'
+    cfg.write_text(
+        f'_base_ = [{str(tmp / "cfg.py")!r}]\n'
+        "model = dict(reranker=dict(type='SimilarityReranker', "
+        "key='fused', k=3, weight=-1.5))\n"
+    )
+    _run(
+        ['bash', str(ROOT / 'tools/dist_test.sh'), str(cfg), str(ckpt), '2']
+        + ['--work-dir', str(tmp / 'rerank'), '--dump', str(tmp / 'r.npz')]
+        + ['--cfg-options', 'test_dataloader.batch_size=3']
+        + ['test_cfg.bank_dataloader=None', 'test_evaluator.rescorers=[]']
+        + ['test_cfg.rerank_batch_size=4'],
+        env,
+    )
+    dump = np.load(tmp / 'r.npz')
+    sim, gt = dump['similarity'], dump['text_to_video']
+
+    def expected_order(scores):
+        ranked = sorted(range(len(scores)), key=lambda j: (-scores[j], j))
+        return ranked[:3][::-1] + ranked[3:]  # no ties in these floats
+
+    for t in range(sim.shape[0]):
+        got = np.argsort(-dump['reranked_t2v'][t], kind='stable').tolist()
+        assert got == expected_order(sim[t].tolist())
+    for v in range(sim.shape[1]):
+        got = np.argsort(-dump['reranked_v2t'][:, v], kind='stable')
+        assert got.tolist() == expected_order(sim[:, v].tolist())
+    want = retrieval_metrics(sim, gt)
+    for direction in ('t2v', 'v2t'):
+        want.update(
+            {
+                f'rerank/{k}': v
+                for k, v in retrieval_metrics(
+                    dump[f'reranked_{direction}'], gt
+                ).items()
+                if k.startswith(direction)
+            }
+        )
+    metrics = _test_metrics(tmp / 'rerank')
+    assert set(metrics) == set(want)
+    for key, value in want.items():
+        assert metrics[key] == pytest.approx(value, abs=1e-4), key
+    log = next((tmp / 'rerank').rglob('*.log')).read_text()
+    assert 'rerank | t2v' in log and 'rerank | v2t' in log

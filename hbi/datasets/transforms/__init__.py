@@ -9,7 +9,7 @@ from .sampling import (
     sample_frame_indices_jittered,
     sample_frame_indices_opencv,
 )
-from .text import TokenizeText
+from .text import TokenizeCaptionForDecoder, TokenizeText
 from .video_reader import VideoDecodeError, VideoReader, open_video
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     'VideoRandAugment',
     'MODALITY_GROUPS',
     'TokenizeText',
+    'TokenizeCaptionForDecoder',
     'sample_frame_indices',
     'sample_frame_indices_jittered',
     'sample_frame_indices_opencv',

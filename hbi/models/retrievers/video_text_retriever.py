@@ -41,6 +41,12 @@ class VideoTextRetriever(BaseVideoTextModel):
             is an error saying where to get it). Without it, the towers'
             own ``pretrained`` (the same file for both, or None for both).
             Defaults to None.
+        reranker (dict, optional): Config of a second-stage re-ranker
+            (:class:`~hbi.models.rerankers.BaseReranker`), e.g.
+            ``dict(type='ReconstructionReranker', k=16, weight=1.0)``: the
+            test loop and the search API re-rank each text's top-k videos by
+            ``fused + weight * rerank_scores(...)``. None (default): no
+            re-ranking.
         init_logit_scale (float): Initial log inverse temperature, used when
             no CLIP file provides one. Defaults to ln(1/0.07).
         data_preprocessor (dict): Defaults to ``VideoTextDataPreprocessor``.
@@ -59,6 +65,7 @@ class VideoTextRetriever(BaseVideoTextModel):
         temporal: dict = dict(type='IdentityTemporal'),
         init_temporal_from_text: bool = False,
         clip_file: Optional[str] = None,
+        reranker: Optional[dict] = None,
         init_logit_scale: float = math.log(1 / 0.07),
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
@@ -75,6 +82,7 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.video_encoder = MODELS.build(video_encoder)
         self.temporal = MODELS.build(temporal)
         self.head = MODELS.build(head)
+        self.reranker = MODELS.build(reranker) if reranker else None
         self._freeze_unused_estimators()
         self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
         # The towers loaded their weights; the temperature is CLIP's too.
@@ -158,6 +166,29 @@ class VideoTextRetriever(BaseVideoTextModel):
         """Text-to-video similarities [Nt, Nv], per level and ``'fused'``."""
         return self.head.similarity(text, video, levels=levels)
 
+    def rerank_scores(
+        self,
+        text_feats: dict,
+        video_feats: dict,
+        text_index: Tensor,
+        video_index: Tensor,
+    ) -> Tensor:
+        """Second-stage scores of the pairs ``(text_index[p],
+        video_index[p])`` from the configured reranker.
+
+        Shape:
+            - text_index, video_index: (P,); output: (P,).
+        """
+        if self.reranker is None:
+            raise RuntimeError(
+                'VideoTextRetriever.rerank_scores: the model has no '
+                'reranker (set model.reranker=dict(type=..., k=..., '
+                'weight=...))'
+            )
+        return self.reranker(
+            self, text_feats, video_feats, text_index, video_index
+        )
+
     # ---------------------------------------------------------- the modes
     def extract_feat(self, inputs: Dict[str, Tensor]) -> dict:
         feats = {}
@@ -176,17 +207,23 @@ class VideoTextRetriever(BaseVideoTextModel):
         inputs: Dict[str, Tensor],
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
-        """Losses over the batch gathered from all ranks (with gradients).
+        """Losses over the batch gathered from all ranks (with gradients)."""
+        text = self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        video = self.encode_video(inputs['frames'], inputs['frame_mask'])
+        return self.retrieval_loss(text, video)
 
-        The head gets the gathered features and, on more than one process,
-        this rank's own (``local_text`` / ``local_video``, None on one
-        process, where they are the gathered ones) for its per-pair terms;
-        see :func:`hbi.utils.distributed.all_gather_with_grad`.
+    def retrieval_loss(
+        self, local_text: dict, local_video: dict
+    ) -> Dict[str, Tensor]:
+        """The head's losses of this rank's encoded pairs (text b with video
+        b).
+
+        The head gets the features gathered from all ranks (with gradients)
+        and, on more than one process, this rank's own (``local_text`` /
+        ``local_video``, None on one process, where they are the gathered
+        ones) for its per-pair terms; see
+        :func:`hbi.utils.distributed.all_gather_with_grad`.
         """
-        local_text = self.encode_text(
-            inputs['input_ids'], inputs['attention_mask']
-        )
-        local_video = self.encode_video(inputs['frames'], inputs['frame_mask'])
         text = all_gather_with_grad(local_text)
         video = all_gather_with_grad(local_video)
         gathered = text is not local_text

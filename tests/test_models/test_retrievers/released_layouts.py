@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import LAYOUTS  # noqa: E402
 from tests.test_models.test_backbones.openai_clip_reference import (
     ResidualAttentionBlock,
     build_reference_clip,
@@ -30,7 +30,6 @@ from tests.test_models.test_backbones.openai_clip_reference import (
     reference_seq_transf,
 )
 
-LAYOUTS = SHARED_LAYOUTS
 FULL_WIDTH = 512
 
 #: The reduced architecture: an ``hbi`` arch dict, matching the synthetic
