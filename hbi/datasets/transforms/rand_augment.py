@@ -49,22 +49,21 @@ _OPS: Dict[str, Tuple[Op, bool]] = {
         False,
     ),
     'SolarizeAdd': (lambda im, v, kw: _solarize_add(im, int(110 * v)), False),
-    'ColorIncreasing': (
-        lambda im, v, kw: ImageEnhance.Color(im).enhance(1 + 0.9 * v),
-        True,
-    ),
-    'ContrastIncreasing': (
-        lambda im, v, kw: ImageEnhance.Contrast(im).enhance(1 + 0.9 * v),
-        True,
-    ),
-    'BrightnessIncreasing': (
-        lambda im, v, kw: ImageEnhance.Brightness(im).enhance(1 + 0.9 * v),
-        True,
-    ),
-    'SharpnessIncreasing': (
-        lambda im, v, kw: ImageEnhance.Sharpness(im).enhance(1 + 0.9 * v),
-        True,
-    ),
+    **{
+        f'{name}Increasing': (
+            # factor 1 + 0.9 level: no change at magnitude 0
+            lambda im, v, kw, enhance=enhance: enhance(im).enhance(
+                1 + 0.9 * v
+            ),
+            True,
+        )
+        for name, enhance in (
+            ('Color', ImageEnhance.Color),
+            ('Contrast', ImageEnhance.Contrast),
+            ('Brightness', ImageEnhance.Brightness),
+            ('Sharpness', ImageEnhance.Sharpness),
+        )
+    },
     'ShearX': (
         lambda im, v, kw: _affine(im, (1, 0.3 * v, 0, 0, 1, 0), kw),
         True,

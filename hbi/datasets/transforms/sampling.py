@@ -39,6 +39,15 @@ def _frame_range(
     return step, f_start, f_end
 
 
+def _linspace_pick(candidates: np.ndarray, max_frames: int) -> np.ndarray:
+    """``candidates[int(k)]`` for ``k`` in ``linspace(0, n - 1, max_frames)``
+    when there are more than ``max_frames`` of them (A1)."""
+    if len(candidates) <= max_frames:
+        return candidates
+    keep = np.linspace(0, len(candidates) - 1, max_frames).astype(np.int64)
+    return candidates[keep]
+
+
 def sample_frame_indices(
     num_frames: int,
     fps: float,
@@ -78,10 +87,7 @@ def sample_frame_indices(
         num_frames, fps, video_framerate, start, end
     )
     candidates = np.arange(f_start, f_end + 1, step, dtype=np.int64)
-    if len(candidates) > max_frames:
-        keep = np.linspace(0, len(candidates) - 1, max_frames).astype(np.int64)
-        candidates = candidates[keep]
-    return candidates
+    return _linspace_pick(candidates, max_frames)
 
 
 def sample_frame_indices_jittered(
@@ -177,8 +183,4 @@ def sample_frame_indices_opencv(
             f'empty clip: start={start}s, end={end}s of a {num_frames}-frame '
             f'video at {fps} fps'
         )
-    candidates = np.asarray(candidates, dtype=np.int64)
-    if len(candidates) > max_frames:
-        keep = np.linspace(0, len(candidates) - 1, max_frames).astype(np.int64)
-        candidates = candidates[keep]
-    return candidates
+    return _linspace_pick(np.asarray(candidates, dtype=np.int64), max_frames)

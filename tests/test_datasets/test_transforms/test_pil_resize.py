@@ -37,7 +37,7 @@ def release_pixels(frame: np.ndarray, size: int) -> torch.Tensor:
     top = int(round((new_h - size) / 2.0))
     left = int(round((new_w - size) / 2.0))
     image = image.crop((left, top, left + size, top + size)).convert('RGB')
-    pixels = torch.from_numpy(np.asarray(image)).permute(2, 0, 1) / 255.0
+    pixels = torch.from_numpy(np.array(image)).permute(2, 0, 1) / 255.0
     mean = torch.tensor(CLIP_MEAN)[:, None, None]
     std = torch.tensor(CLIP_STD)[:, None, None]
     return (pixels - mean) / std
