@@ -168,6 +168,8 @@ def test_building_for_a_checkpoint_reads_no_file(tmp_path):
     teacher = tmp_path / 'teacher.pth'
     torch.save(BanzhafEstimator(64).state_dict(), teacher)
     trained = MODELS.build(
-        retriever_cfg(str(clip), head=dict(head, teacher_checkpoint=teacher))
+        retriever_cfg(
+            str(clip), head=dict(head, teacher_checkpoint=str(teacher))
+        )
     )
     model.load_state_dict(trained.state_dict(), strict=True)
