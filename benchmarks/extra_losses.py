@@ -94,8 +94,12 @@ def model_cfg(args, extra: dict) -> dict:
     )
     cfg = dict(
         type='VideoTextRetriever',
-        text_encoder=dict(type='CLIPTextTower', arch=args.arch),
-        video_encoder=dict(type='CLIPVisionTower', arch=args.arch),
+        text_encoder=dict(
+            type='CLIPTextTower', arch=args.arch, random_init=True
+        ),
+        video_encoder=dict(
+            type='CLIPVisionTower', arch=args.arch, random_init=True
+        ),
         head=head,
         extra_losses=[dict(c) for c in extra.get('extra_losses', [])],
     )

@@ -9,8 +9,18 @@ from mmengine.logging import print_log
 
 from hbi.registry import TRANSFORMS
 
-from .sampling import sample_frame_indices, sample_frame_indices_jittered
+from .sampling import (
+    sample_frame_indices,
+    sample_frame_indices_jittered,
+    sample_frame_indices_opencv,
+)
 from .video_reader import Backend, VideoDecodeError, open_video
+
+#: Frame-index rules of the release's two loaders.
+INDEX_RULES = {
+    'decord': sample_frame_indices,
+    'opencv': sample_frame_indices_opencv,
+}
 
 
 @TRANSFORMS.register_module()
@@ -44,10 +54,16 @@ class LoadVideoFrames(BaseTransform):
         backend (str): ``'decord'`` or ``'pyav'``. Defaults to ``'decord'``.
         max_frames (int): Most frames kept (Lv). Defaults to 12.
         video_framerate (float): Frames sampled per second. Defaults to 1.
-        test_mode (bool): A1's deterministic indices if True; if False, the
-            jittered variant (:func:`sample_frame_indices_jittered`) as
-            augmentation. Defaults to True.
+        test_mode (bool): Deterministic indices if True; if False, the
+            jittered variant of A1 (:func:`sample_frame_indices_jittered`)
+            as augmentation (not released: the release trains on the test
+            rule). Defaults to True.
         num_threads (int): Decoder threads. Defaults to 1.
+        index_rule (str): ``'decord'``: A1, the release's MSR-VTT loader
+            (:func:`sample_frame_indices`); ``'opencv'``: the release's
+            ActivityNet/DiDeMo loader, whole seconds at an integer frame
+            rate (:func:`sample_frame_indices_opencv`, test mode only).
+            Defaults to ``'decord'``.
         segment_frames (int): Most frames per segment; 0 samples no segment.
             Defaults to 0.
         invalid_segments (str): ``'skip'`` or ``'error'``. Defaults to
@@ -68,11 +84,23 @@ class LoadVideoFrames(BaseTransform):
         video_framerate: float = 1,
         test_mode: bool = True,
         num_threads: int = 1,
+        index_rule: str = 'decord',
         segment_frames: int = 0,
         invalid_segments: Literal['skip', 'error'] = 'skip',
     ) -> None:
         if max_frames < 1:
             raise ValueError(f'max_frames must be >= 1, got {max_frames}')
+        if index_rule not in INDEX_RULES:
+            raise ValueError(
+                f'index_rule must be one of {sorted(INDEX_RULES)}, got '
+                f'{index_rule!r}'
+            )
+        if index_rule != 'decord' and not test_mode:
+            raise ValueError(
+                f'index_rule={index_rule!r} has no jittered variant: use '
+                'test_mode=True (as the release does in training)'
+            )
+        self.index_rule = index_rule
         if segment_frames < 0 or invalid_segments not in ('skip', 'error'):
             raise ValueError(
                 'segment_frames must be >= 0 and invalid_segments "skip" or '
@@ -97,7 +125,7 @@ class LoadVideoFrames(BaseTransform):
             end=end,
         )
         if self.test_mode:
-            return sample_frame_indices(**kwargs)
+            return INDEX_RULES[self.index_rule](**kwargs)
         return sample_frame_indices_jittered(**kwargs)
 
     def _segment_indices(self, reader, results: dict) -> List[np.ndarray]:
@@ -171,6 +199,6 @@ class LoadVideoFrames(BaseTransform):
             f'{self.__class__.__name__}(backend={self.backend!r}, '
             f'max_frames={self.max_frames}, '
             f'video_framerate={self.video_framerate}, '
-            f'test_mode={self.test_mode}, '
+            f'test_mode={self.test_mode}, index_rule={self.index_rule!r}, '
             f'segment_frames={self.segment_frames})'
         )
