@@ -178,8 +178,9 @@ def bench_rerank(args) -> None:
     gen = torch.Generator().manual_seed(1)
     words = torch.randn(args.queries, args.words, width, generator=gen)
     frames = torch.randn(args.videos, args.frames, width, generator=gen)
-    text_mask = torch.ones(args.queries, args.words, dtype=torch.long)
-    frame_mask = torch.ones(args.videos, args.frames, dtype=torch.long)
+    words, frames = words.to(args.device), frames.to(args.device)
+    text_mask = words.new_ones(args.queries, args.words, dtype=torch.long)
+    frame_mask = words.new_ones(args.videos, args.frames, dtype=torch.long)
     with torch.no_grad():
         text = model.head.encode_text(words, text_mask)
         video = model.head.encode_video(frames, frame_mask)
@@ -188,16 +189,21 @@ def bench_rerank(args) -> None:
 
     def first_stage():
         with torch.no_grad():
-            return model.similarity(text, video, ['fused'])['fused'].numpy()
+            sim = model.similarity(text, video, ['fused'])['fused']
+            return sim.cpu().numpy()
 
-    first = time_callable(first_stage, repeats=args.repeats, warmup=1)
+    first = time_callable(
+        first_stage, repeats=args.repeats, warmup=1, device=args.device
+    )
     top = top_k_indices(first.result, args.depth)
     rows = np.repeat(np.arange(args.queries), args.depth)
 
     def second_stage():
         return score_pairs(model, text, video, rows, top.reshape(-1))
 
-    second = time_callable(second_stage, repeats=args.repeats, warmup=1)
+    second = time_callable(
+        second_stage, repeats=args.repeats, warmup=1, device=args.device
+    )
     per_query = 1e3 / args.queries
     print(
         f'[rerank] first stage, {args.queries} queries x {args.videos} '
