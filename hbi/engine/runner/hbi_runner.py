@@ -1,5 +1,6 @@
 """mmengine's Runner, able to load its own and the released checkpoints."""
 
+import itertools
 import os.path as osp
 from typing import Callable, List, Optional, Tuple, Union
 
@@ -19,6 +20,9 @@ from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
 from hbi.utils.checkpoint_files import atomic_output
 
 from .side_input_check import check_extra_loss_inputs
+
+#: Runners built in this process, to tell their experiment names apart.
+_RUNNER_COUNT = itertools.count(1)
 
 
 @RUNNERS.register_module()
@@ -43,6 +47,21 @@ class HBIRunner(Runner):
       when ``custom_hooks`` does not list it (it is silent unless a training
       dataset has ``skip_invalid=True``).
     """
+
+    def __init__(self, *args, **kwargs):
+        # mmengine names the run's logger, visualizer and message hub
+        # ``{config stem}_{timestamp to the second}`` and reuses an existing
+        # instance of that name: a second run of the same config in the same
+        # process and second (tests, notebooks, sweeps) would log into the
+        # first run's work_dir. Every runner after the first gets ``-N``.
+        number = next(_RUNNER_COUNT)
+        if number > 1:
+            cfg = kwargs.get('cfg')
+            name = kwargs.get('experiment_name')
+            if name is None and getattr(cfg, 'filename', None):
+                name = osp.splitext(osp.basename(cfg.filename))[0]
+            kwargs['experiment_name'] = f'{name or "run"}-{number}'
+        super().__init__(*args, **kwargs)
 
     def build_train_loop(self, loop):
         loop = super().build_train_loop(loop)
