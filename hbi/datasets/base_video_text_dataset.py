@@ -17,8 +17,10 @@ from mmengine.logging import print_log
 
 from hbi.registry import TRANSFORMS
 
+from .shared_epoch import SharedEpoch
 from .transforms.formatting import MODALITY_GROUPS, Modality
 from .transforms.video_reader import VideoDecodeError
+from .video_subset import check_video_subset, select_videos
 
 CaptionSampling = Literal['all', 'one_per_video']
 DATA_HELP = (
@@ -52,9 +54,9 @@ class BaseVideoTextDataset(BaseDataset):
     every caption once per epoch (``caption_sampling='all'``) or one random
     caption per video (``'one_per_video'``, chosen by
     ``np.random.default_rng((seed, epoch, idx))`` so that it is deterministic;
-    call :meth:`set_epoch` each epoch, e.g. from a hook; with
-    ``persistent_workers=True`` workers keep their copy of ``epoch``, so use
-    non-persistent workers for this mode); ``'text'`` gives every caption and
+    call :meth:`set_epoch` each epoch, e.g. from a hook: the epoch is held in
+    shared memory, so DataLoader workers, persistent ones included, see
+    it); ``'text'`` gives every caption and
     decodes no video; ``'video'`` gives every video once. :meth:`with_modality`
     returns a view with another modality sharing the annotations.
 
@@ -91,8 +93,16 @@ class BaseVideoTextDataset(BaseDataset):
         invalid_log_dir (str, optional): Folder in which a unique sub-folder
             for the skip records is made (e.g. the work dir); a temporary
             folder if None. Removed at exit by the process that made it.
+        indices (int | Sequence[int], optional): A subset of the VIDEOS,
+            kept with all their captions, so that every view (pairs, texts,
+            videos) holds the same videos: an int ``n`` keeps the first
+            ``n`` videos (the last ``-n`` if negative), a sequence the videos
+            at those positions of the annotation order. (mmengine's own
+            ``indices`` would cut each view's item list separately, pairing
+            the first captions with the first videos only by accident.)
+            Defaults to None (all videos).
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
-            (``test_mode``, ``lazy_init``, ``indices``, ``serialize_data``,
+            (``test_mode``, ``lazy_init``, ``serialize_data``,
             ``max_refetch``, ``metainfo``).
 
     Raises:
@@ -118,6 +128,7 @@ class BaseVideoTextDataset(BaseDataset):
         seed: int = 0,
         skip_invalid: bool = False,
         invalid_log_dir: Optional[str] = None,
+        indices: Optional[Union[int, Sequence[int]]] = None,
         **kwargs,
     ) -> None:
         if data_root and not osp.isdir(data_root):
@@ -132,8 +143,11 @@ class BaseVideoTextDataset(BaseDataset):
         self.video_ext = video_ext
         self.modality = modality
         self.caption_sampling = caption_sampling
-        self.seed, self.epoch = seed, 0
+        self.seed = seed
+        # Shared with the DataLoader workers (and with_modality views).
+        self.shared_epoch = SharedEpoch(0)
         self.skip_invalid = skip_invalid
+        self.video_subset = check_video_subset(indices)
         self.video_pipeline = _build_transforms(video_pipeline)
         self.text_pipeline = _build_transforms(text_pipeline)
         self.pack = TRANSFORMS.build(
@@ -240,7 +254,10 @@ class BaseVideoTextDataset(BaseDataset):
         """Items of the current modality (annotations are parsed once and
         shared by :meth:`with_modality` views)."""
         if self.videos is None:
-            self._set_annotations(*self.load_annotations())
+            videos, texts = self.load_annotations()
+            if self.video_subset is not None:
+                videos, texts = select_videos(videos, texts, self.video_subset)
+            self._set_annotations(videos, texts)
         if self.modality == 'video':
             return [dict(video_index=i) for i in range(len(self.videos))]
         if (
@@ -267,9 +284,15 @@ class BaseVideoTextDataset(BaseDataset):
             view.full_init()
         return view
 
+    @property
+    def epoch(self) -> int:
+        """The epoch of ``caption_sampling='one_per_video'``."""
+        return self.shared_epoch.value
+
     def set_epoch(self, epoch: int) -> None:
-        """Set the epoch used by ``caption_sampling='one_per_video'``."""
-        self.epoch = epoch
+        """Set the epoch used by ``caption_sampling='one_per_video'``, in
+        this process and in its DataLoader workers (persistent ones too)."""
+        self.shared_epoch.value = epoch
 
     # -- items ---------------------------------------------------------------
     def get_data_info(self, idx: int) -> dict:

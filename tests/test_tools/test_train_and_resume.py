@@ -96,6 +96,29 @@ def test_test_tool_evaluates_and_dumps(tmp_path, small_world):
     assert sim.shape == (40, 8)
     assert gt.tolist() == sorted(gt.tolist())
     assert metrics == pytest.approx(_metrics_from_dump(sim, gt))
+    # mmengine's `indices` on the test set: the first 3 videos with all
+    # their captions, in the text and the video view alike.
+    sub_dump = tmp_path / 'sub.npz'
+    sub_metrics = test_tool.main(
+        [
+            str(cfg),
+            str(work / 'epoch_1.pth'),
+            '--work-dir',
+            str(work),
+            '--dump',
+            str(sub_dump),
+            '--cfg-options',
+            'test_dataloader.dataset.indices=3',
+        ]
+    )
+    sub = np.load(sub_dump)
+    assert sub['text_to_video'].tolist() == gt[gt < 3].tolist()
+    np.testing.assert_allclose(
+        sub['similarity'], sim[gt < 3][:, :3], rtol=1e-5, atol=1e-6
+    )
+    assert sub_metrics == pytest.approx(
+        _metrics_from_dump(sub['similarity'], sub['text_to_video'])
+    )
 
 
 def _metrics_from_dump(sim: np.ndarray, gt: np.ndarray) -> dict:
