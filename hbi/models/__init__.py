@@ -1,10 +1,13 @@
 from . import (
     backbones,
     data_preprocessors,
+    decoders,
+    encoder_decoders,
     heads,
     layers,
     losses,
     necks,
+    rerankers,
     retrievers,
     tokenizers,
 )
@@ -13,10 +16,13 @@ from .functional import banzhaf_interaction
 __all__ = [
     'backbones',
     'data_preprocessors',
+    'decoders',
+    'encoder_decoders',
     'heads',
     'layers',
     'losses',
     'necks',
+    'rerankers',
     'retrievers',
     'tokenizers',
     'banzhaf_interaction',
