@@ -1,13 +1,10 @@
 """A dataset of unique videos and their captions, iterated as pairs, texts
 or videos."""
 
-import atexit
 import copy
 import logging
-import os
 import os.path as osp
-import shutil
-import tempfile
+from collections import Counter
 from typing import Callable, Literal, Optional, Sequence, Union
 
 import numpy as np
@@ -17,6 +14,7 @@ from mmengine.logging import print_log
 
 from hbi.registry import TRANSFORMS
 
+from .invalid_video_records import append_record, make_record_dir, pop_records
 from .shared_epoch import SharedEpoch
 from .transforms.formatting import MODALITY_GROUPS, Modality
 from .transforms.video_reader import VideoDecodeError
@@ -28,6 +26,11 @@ DATA_HELP = (
     'generate_synthetic_world.py --out data/synthetic`, or prepare the real '
     'data as described in docs/en/data_preparation.md.'
 )
+
+
+class TooManyInvalidVideosError(RuntimeError):
+    """Skipping (``skip_invalid=True``) found no decodable video within
+    ``max_refetch`` tries, or more than ``max_invalid`` in an epoch."""
 
 
 def _build_transforms(cfgs: Sequence[Union[dict, Callable]]) -> Compose:
@@ -83,13 +86,20 @@ class BaseVideoTextDataset(BaseDataset):
             only). Defaults to ``'all'``.
         seed (int): Seed of ``'one_per_video'``. Defaults to 0.
         skip_invalid (bool): In training (``test_mode=False``), skip a video
-            that cannot be decoded (warning naming it; mmengine fetches
-            another index) instead of raising. Every skip is counted: it is
-            appended to a small file per process (DataLoader workers
-            included) under ``invalid_log_dir``, and
-            :meth:`pop_invalid_videos` (called by ``InvalidVideoReportHook``
-            after each epoch) gathers them. Evaluation never skips.
+            that cannot be decoded (warning naming it; another index is
+            fetched, as mmengine does) instead of raising. Every skip is
+            counted: it is appended to a small file per process (DataLoader
+            workers included) under ``invalid_log_dir``, and
+            :meth:`pop_invalid_videos` gathers them; ``HBIRunner`` always
+            runs ``InvalidVideoReportHook``, which reports them after every
+            epoch. When ``max_refetch`` tries in a row all fail, training
+            stops with :class:`TooManyInvalidVideosError` naming the count
+            and the first reasons. Evaluation never skips.
             Defaults to False.
+        max_invalid (int, optional): With ``skip_invalid``, stop (at the end
+            of the epoch, after the report) when more distinct videos than
+            this were skipped in one epoch; 0 makes any skip an error.
+            Defaults to None (no limit).
         invalid_log_dir (str, optional): Folder in which a unique sub-folder
             for the skip records is made (e.g. the work dir); a temporary
             folder if None. Removed at exit by the process that made it.
@@ -127,6 +137,7 @@ class BaseVideoTextDataset(BaseDataset):
         caption_sampling: CaptionSampling = 'all',
         seed: int = 0,
         skip_invalid: bool = False,
+        max_invalid: Optional[int] = None,
         invalid_log_dir: Optional[str] = None,
         indices: Optional[Union[int, Sequence[int]]] = None,
         **kwargs,
@@ -148,6 +159,11 @@ class BaseVideoTextDataset(BaseDataset):
         self.shared_epoch = SharedEpoch(0)
         self.skip_invalid = skip_invalid
         self.video_subset = check_video_subset(indices)
+        if max_invalid is not None and max_invalid < 0:
+            raise ValueError(
+                f'max_invalid must be >= 0 or None, got {max_invalid}'
+            )
+        self.max_invalid = max_invalid
         self.video_pipeline = _build_transforms(video_pipeline)
         self.text_pipeline = _build_transforms(text_pipeline)
         self.pack = TRANSFORMS.build(
@@ -162,7 +178,7 @@ class BaseVideoTextDataset(BaseDataset):
         if skip_invalid and not kwargs.get('test_mode', False):
             # Made here, in the main process, so that workers forked later
             # write where the main process reads.
-            self.invalid_record_dir = _make_record_dir(invalid_log_dir)
+            self.invalid_record_dir = make_record_dir(invalid_log_dir)
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
@@ -336,6 +352,42 @@ class BaseVideoTextDataset(BaseDataset):
             )
         return item
 
+    def __getitem__(self, idx: int) -> dict:
+        """The idx-th item; with ``skip_invalid`` (training), an item whose
+        video cannot be decoded is replaced by a random other one, as
+        mmengine does, but running out of tries names the videos
+        (mmengine's "Cannot find valid image after N!" names none)."""
+        if self.test_mode or not self.skip_invalid:
+            return super().__getitem__(idx)
+        if not self._fully_initialized:
+            self.full_init()
+        for _ in range(self.max_refetch + 1):
+            data = self.prepare_data(idx)
+            if data is not None:
+                return data
+            idx = self._rand_another()
+        raise TooManyInvalidVideosError(
+            f'{type(self).__name__}: {self.max_refetch + 1} items in a row '
+            f'had videos that cannot be decoded; '
+            f'{self.describe_invalid_videos()}. Check data_root '
+            f'({self.data_root!r}) and the videos under '
+            f'{self.data_prefix["video"]!r}.'
+        )
+
+    def describe_invalid_videos(self, limit: int = 3) -> str:
+        """How many videos this process skipped, and the first reasons."""
+        counts = Counter(video_id for video_id, _ in self.invalid_videos)
+        reasons = dict(reversed(self.invalid_videos))  # first reason of each
+        first = '; '.join(
+            f'{video_id}: {reasons[video_id]}'
+            for video_id in list(counts)[:limit]
+        )
+        return (
+            f'{len(counts)} of {len(self.videos or [])} videos skipped '
+            f'({len(self.invalid_videos)} times) in this process, first: '
+            f'{first}'
+        )
+
     def prepare_data(self, idx: int) -> Optional[dict]:
         """Run the video pipeline, the text pipeline and ``pack``; ``None``
         for an undecodable video when ``skip_invalid`` (training only)."""
@@ -371,7 +423,7 @@ class BaseVideoTextDataset(BaseDataset):
         """
         self.invalid_videos.append((error.video_id, error.reason))
         if self.invalid_record_dir is not None:
-            _append_record(self.invalid_record_dir, error)
+            append_record(self.invalid_record_dir, error)
         print_log(
             f'{type(self).__name__}: skipping video {error.video_id!r} '
             f'({error.path}): {error.reason}',
@@ -389,49 +441,4 @@ class BaseVideoTextDataset(BaseDataset):
             list[dict]: One ``dict(video_id, path, reason)`` per skip, in no
             particular order (a video that failed twice appears twice).
         """
-        folder = self.invalid_record_dir
-        if folder is None or not osp.isdir(folder):
-            return []
-        records = []
-        for name in sorted(os.listdir(folder)):
-            path = osp.join(folder, name)
-            with open(path, encoding='utf-8') as f:
-                for line in f:
-                    video_id, video_path, reason = line.rstrip('\n').split(
-                        '\t', 2
-                    )
-                    records.append(
-                        dict(video_id=video_id, path=video_path, reason=reason)
-                    )
-            os.remove(path)
-        return records
-
-
-def _make_record_dir(parent: Optional[str]) -> str:
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    folder = tempfile.mkdtemp(prefix='hbi_invalid_videos_', dir=parent)
-    atexit.register(_remove_record_dir, folder, os.getpid())
-    return folder
-
-
-def _remove_record_dir(folder: str, owner_pid: int) -> None:
-    # Forked workers inherit atexit handlers; only the maker removes it.
-    if os.getpid() == owner_pid:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _append_record(folder: str, error: VideoDecodeError) -> None:
-    # One small append-only file per process: a single O_APPEND write of one
-    # line, so no locking between workers is needed.
-    fields = [str(error.video_id), error.path, error.reason]
-    line = '\t'.join(' '.join(f.split()) for f in fields) + '\n'
-    fd = os.open(
-        osp.join(folder, f'skipped_{os.getpid()}.tsv'),
-        os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-        0o644,
-    )
-    try:
-        os.write(fd, line.encode('utf-8'))
-    finally:
-        os.close(fd)
+        return pop_records(self.invalid_record_dir)
