@@ -49,7 +49,7 @@ ESTIMATOR = (
     'configs/banzhaf/banzhaf-estimator_vit-tiny-p8_1xb64-10e_synthetic.py'
 )
 #: Epochs of each stage's training in the demo (``--epochs`` overrides all).
-SCHEDULES = {'meanp': 6, 'banzhaf_teacher': 3, 'hbi': 6}
+SCHEDULES = {'meanp': 6, 'banzhaf_teacher': 6, 'hbi': 6}
 #: Training videos the estimator sees, the first N of the 2,000 (the
 #: ``indices`` video subset); None for all.
 ESTIMATOR_TRAIN_VIDEOS = None
