@@ -1,13 +1,9 @@
 """A dataset of unique videos and their captions, iterated as pairs, texts
 or videos."""
 
-import atexit
 import copy
 import logging
-import os
 import os.path as osp
-import shutil
-import tempfile
 from collections import Counter
 from typing import Callable, Literal, Optional, Sequence, Union
 
@@ -18,7 +14,9 @@ from mmengine.logging import print_log
 
 from hbi.registry import TRANSFORMS
 
+from .invalid_video_records import append_record, make_record_dir, pop_records
 from .segments import InvalidSegments
+from .shared_epoch import SharedEpoch
 from .side_annotations import (
     attach_side_annotations,
     check_tag_needs,
@@ -26,6 +24,7 @@ from .side_annotations import (
 )
 from .transforms.formatting import MODALITY_GROUPS, Modality
 from .transforms.video_reader import VideoDecodeError
+from .video_subset import check_video_subset, select_videos
 
 CaptionSampling = Literal['all', 'one_per_video']
 DATA_HELP = (
@@ -71,9 +70,9 @@ class BaseVideoTextDataset(BaseDataset):
     every caption once per epoch (``caption_sampling='all'``) or one random
     caption per video (``'one_per_video'``, chosen by
     ``np.random.default_rng((seed, epoch, idx))`` so that it is deterministic;
-    call :meth:`set_epoch` each epoch, e.g. from a hook; with
-    ``persistent_workers=True`` workers keep their copy of ``epoch``, so use
-    non-persistent workers for this mode); ``'text'`` gives every caption and
+    call :meth:`set_epoch` each epoch, e.g. from a hook: the epoch is held in
+    shared memory, so DataLoader workers, persistent ones included, see
+    it); ``'text'`` gives every caption and
     decodes no video; ``'video'`` gives every video once. :meth:`with_modality`
     returns a view with another modality sharing the annotations.
 
@@ -128,8 +127,16 @@ class BaseVideoTextDataset(BaseDataset):
         invalid_segments (str): ``'skip'`` (logged with the video ids) or
             ``'error'`` for a segment outside its video or malformed.
             Defaults to ``'skip'``.
+        indices (int | Sequence[int], optional): A subset of the VIDEOS,
+            kept with all their captions, so that every view (pairs, texts,
+            videos) holds the same videos: an int ``n`` keeps the first
+            ``n`` videos (the last ``-n`` if negative), a sequence the videos
+            at those positions of the annotation order. (mmengine's own
+            ``indices`` would cut each view's item list separately, pairing
+            the first captions with the first videos only by accident.)
+            Defaults to None (all videos).
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
-            (``test_mode``, ``lazy_init``, ``indices``, ``serialize_data``,
+            (``test_mode``, ``lazy_init``, ``serialize_data``,
             ``max_refetch``, ``metainfo``).
 
     Raises:
@@ -159,6 +166,7 @@ class BaseVideoTextDataset(BaseDataset):
         tag_file: str = '',
         segment_file: str = '',
         invalid_segments: InvalidSegments = 'skip',
+        indices: Optional[Union[int, Sequence[int]]] = None,
         **kwargs,
     ) -> None:
         if data_root and not osp.isdir(data_root):
@@ -173,8 +181,11 @@ class BaseVideoTextDataset(BaseDataset):
         self.video_ext = video_ext
         self.modality = modality
         self.caption_sampling = caption_sampling
-        self.seed, self.epoch = seed, 0
+        self.seed = seed
+        # Shared with the DataLoader workers (and with_modality views).
+        self.shared_epoch = SharedEpoch(0)
         self.skip_invalid = skip_invalid
+        self.video_subset = check_video_subset(indices)
         if max_invalid is not None and max_invalid < 0:
             raise ValueError(
                 f'max_invalid must be >= 0 or None, got {max_invalid}'
@@ -197,7 +208,7 @@ class BaseVideoTextDataset(BaseDataset):
         if skip_invalid and not kwargs.get('test_mode', False):
             # Made here, in the main process, so that workers forked later
             # write where the main process reads.
-            self.invalid_record_dir = _make_record_dir(invalid_log_dir)
+            self.invalid_record_dir = make_record_dir(invalid_log_dir)
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
@@ -306,7 +317,10 @@ class BaseVideoTextDataset(BaseDataset):
         """Items of the current modality (annotations are parsed once and
         shared by :meth:`with_modality` views)."""
         if self.videos is None:
-            self._set_annotations(*self.load_annotations())
+            videos, texts = self.load_annotations()
+            if self.video_subset is not None:
+                videos, texts = select_videos(videos, texts, self.video_subset)
+            self._set_annotations(videos, texts)
         if self.modality == 'video':
             return [dict(video_index=i) for i in range(len(self.videos))]
         if (
@@ -333,9 +347,15 @@ class BaseVideoTextDataset(BaseDataset):
             view.full_init()
         return view
 
+    @property
+    def epoch(self) -> int:
+        """The epoch of ``caption_sampling='one_per_video'``."""
+        return self.shared_epoch.value
+
     def set_epoch(self, epoch: int) -> None:
-        """Set the epoch used by ``caption_sampling='one_per_video'``."""
-        self.epoch = epoch
+        """Set the epoch used by ``caption_sampling='one_per_video'``, in
+        this process and in its DataLoader workers (persistent ones too)."""
+        self.shared_epoch.value = epoch
 
     # -- items ---------------------------------------------------------------
     def get_data_info(self, idx: int) -> dict:
@@ -452,7 +472,7 @@ class BaseVideoTextDataset(BaseDataset):
         """
         self.invalid_videos.append((error.video_id, error.reason))
         if self.invalid_record_dir is not None:
-            _append_record(self.invalid_record_dir, error)
+            append_record(self.invalid_record_dir, error)
         print_log(
             f'{type(self).__name__}: skipping video {error.video_id!r} '
             f'({error.path}): {error.reason}',
@@ -470,49 +490,4 @@ class BaseVideoTextDataset(BaseDataset):
             list[dict]: One ``dict(video_id, path, reason)`` per skip, in no
             particular order (a video that failed twice appears twice).
         """
-        folder = self.invalid_record_dir
-        if folder is None or not osp.isdir(folder):
-            return []
-        records = []
-        for name in sorted(os.listdir(folder)):
-            path = osp.join(folder, name)
-            with open(path, encoding='utf-8') as f:
-                for line in f:
-                    video_id, video_path, reason = line.rstrip('\n').split(
-                        '\t', 2
-                    )
-                    records.append(
-                        dict(video_id=video_id, path=video_path, reason=reason)
-                    )
-            os.remove(path)
-        return records
-
-
-def _make_record_dir(parent: Optional[str]) -> str:
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    folder = tempfile.mkdtemp(prefix='hbi_invalid_videos_', dir=parent)
-    atexit.register(_remove_record_dir, folder, os.getpid())
-    return folder
-
-
-def _remove_record_dir(folder: str, owner_pid: int) -> None:
-    # Forked workers inherit atexit handlers; only the maker removes it.
-    if os.getpid() == owner_pid:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _append_record(folder: str, error: VideoDecodeError) -> None:
-    # One small append-only file per process: a single O_APPEND write of one
-    # line, so no locking between workers is needed.
-    fields = [str(error.video_id), error.path, error.reason]
-    line = '\t'.join(' '.join(f.split()) for f in fields) + '\n'
-    fd = os.open(
-        osp.join(folder, f'skipped_{os.getpid()}.tsv'),
-        os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-        0o644,
-    )
-    try:
-        os.write(fd, line.encode('utf-8'))
-    finally:
-        os.close(fd)
+        return pop_records(self.invalid_record_dir)

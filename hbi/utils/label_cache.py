@@ -38,6 +38,26 @@ StateDict = Dict[str, torch.Tensor]
 _DTYPES = {'float16': np.float16, 'float32': np.float32}
 
 
+def _update_with_tensor(digest, tensor: torch.Tensor) -> None:
+    tensor = tensor.detach().cpu().contiguous()
+    # bytes through uint8 works for every dtype numpy lacks (bfloat16).
+    digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+
+
+def tensor_digest(tensor: torch.Tensor) -> str:
+    """SHA-256 hex digest of a tensor's dtype, shape and bytes.
+
+    Args:
+        tensor (Tensor): Any tensor (moved to the CPU to hash it).
+
+    Returns:
+        str: 64 hex digits.
+    """
+    digest = hashlib.sha256(f'{tensor.dtype}|{tuple(tensor.shape)}|'.encode())
+    _update_with_tensor(digest, tensor)
+    return digest.hexdigest()
+
+
 def state_dict_fingerprint(
     module_or_state: Union[nn.Module, StateDict],
 ) -> str:
@@ -58,10 +78,9 @@ def state_dict_fingerprint(
     )
     digest = hashlib.sha256()
     for name in sorted(state):
-        tensor = state[name].detach().cpu().contiguous()
+        tensor = state[name]
         digest.update(f'{name}|{tensor.dtype}|{tuple(tensor.shape)}|'.encode())
-        # bytes through uint8 works for every dtype numpy lacks (bfloat16).
-        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+        _update_with_tensor(digest, tensor)
     return digest.hexdigest()
 
 

@@ -2,7 +2,10 @@
 
 - Configs on the tiny synthetic-world towers are built for real (with their
   teacher pointed at a random estimator file the test writes) and run
-  ``loss`` and ``predict`` on a tiny random batch.
+  ``loss`` and ``predict`` on a tiny random batch: the loss terms are the
+  config's (levels, Banzhaf terms), each contrastive term equals InfoNCE
+  recomputed from the model's similarity matrices, the gradient reaches both
+  towers, and ``pred_score`` is each pair's fused similarity.
 - Full-size configs (ViT-B/*) are built on the meta device as for a
   checkpoint (``weights_from_checkpoint``: the CLIP and teacher files are
   not read): every component type, argument
@@ -199,14 +202,59 @@ def check_loss_and_predict(model, cfg, banzhaf: bool):
     batch = model.data_preprocessor(data, training=True)
     model.train()
     losses = model(**batch, mode='loss')
-    total = sum(v for k, v in losses.items() if 'loss' in k)
-    assert torch.isfinite(total)
-    total.backward()
-    if banzhaf:
-        assert {'loss_banzhaf_entity', 'loss_self_distill_event'} <= set(
-            losses
+    sims = _similarities_by_definition(model, batch['inputs'])
+    tau = float(model.logit_scale.exp())
+    head = cfg.model.head
+    if head.type == 'HierarchicalBanzhafHead':
+        levels = ('entity', 'action', 'event')[: head.get('num_levels', 3)]
+        expected_keys = {f'loss_contrastive_{lvl}' for lvl in levels}
+        expected_keys |= {f'loss_self_distill_{lvl}' for lvl in levels[1:]}
+        if banzhaf:
+            expected_keys |= {f'loss_banzhaf_{lvl}' for lvl in levels}
+        contrastive = {f'loss_contrastive_{lvl}': lvl for lvl in levels}
+    else:
+        contrastive = {'loss_contrastive': 'fused'}
+        expected_keys = set(contrastive)
+    assert set(losses) == expected_keys
+    for key, level in contrastive.items():
+        torch.testing.assert_close(
+            losses[key].double(),
+            _info_nce(sims[level].double(), tau),
+            atol=1e-5,
+            rtol=1e-5,
         )
+    for key in expected_keys - set(contrastive):
+        assert losses[key] >= 0, key  # KL divergences
+    total = sum(losses.values())
+    total.backward()
+    # The towers train: the loss reaches the first layer of each.
+    for tower in (model.text_encoder, model.video_encoder):
+        grads = [p.grad for p in tower.parameters() if p.grad is not None]
+        assert grads and any(g.abs().sum() > 0 for g in grads)
     model.eval()
     with torch.no_grad():
         out = model(**model.data_preprocessor(data), mode='predict')
-    assert len(out) == 2 and all(torch.isfinite(s.pred_score) for s in out)
+    assert len(out) == 2
+    torch.testing.assert_close(
+        torch.stack([s.pred_score for s in out]),
+        sims['fused'].diagonal().float(),
+        atol=1e-5,
+        rtol=1e-5,
+    )
+
+
+@torch.no_grad()
+def _similarities_by_definition(model, inputs):
+    """The model's similarities of the batch (texts x videos), from its
+    encoders, so that the losses can be recomputed from their definition."""
+    text = model.encode_text(inputs['input_ids'], inputs['attention_mask'])
+    video = model.encode_video(inputs['frames'], inputs['frame_mask'])
+    return model.similarity(text, video)
+
+
+def _info_nce(sim: torch.Tensor, tau: float) -> torch.Tensor:
+    """1/2 (mean_a -log softmax_b(tau s)[a, a] + the same on s^T)."""
+    logits = tau * sim
+    rows = -(logits.diagonal() - logits.logsumexp(dim=1)).mean()
+    cols = -(logits.diagonal() - logits.logsumexp(dim=0)).mean()
+    return 0.5 * (rows + cols)

@@ -186,8 +186,12 @@ def test_dist_test_matches_single_process(odd_run):
         'dsl     | t2v',
         'dsl     | v2t',
         'qb_norm | t2v',
+        'v2t rule best_caption_per_video: a video is ranked among the videos',
     ):
         assert row in log, row
+    # the rule is kept with the figures in the test's log line
+    test_line = [x for x in log.splitlines() if 'Epoch(test)' in x][-1]
+    assert 'v2t_rule: best_caption_per_video' in test_line
 
 
 def test_rerank_stage_on_two_processes(odd_run):

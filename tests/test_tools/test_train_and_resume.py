@@ -93,13 +93,53 @@ def test_test_tool_evaluates_and_dumps(tmp_path, small_world):
 
     image = np.asarray(Image.open(pngs[0]).convert('L'), dtype=float)
     assert image.shape[1] > 400 and image.std() > 10  # drawn, not blank
-    assert {'t2v/R@1', 'v2t/R@1', 't2v/MdR'} <= set(metrics)
     data = np.load(dump)
     # 8 test videos with 5 captions each
-    assert data['similarity'].shape == (40, 8)
-    assert data['text_to_video'].tolist() == sorted(
-        data['text_to_video'].tolist()
+    sim, gt = data['similarity'], data['text_to_video']
+    assert sim.shape == (40, 8)
+    assert gt.tolist() == sorted(gt.tolist())
+    assert metrics == pytest.approx(_metrics_from_dump(sim, gt))
+    # mmengine's `indices` on the test set: the first 3 videos with all
+    # their captions, in the text and the video view alike.
+    sub_dump = tmp_path / 'sub.npz'
+    sub_metrics = test_tool.main(
+        [
+            str(cfg),
+            str(work / 'epoch_1.pth'),
+            '--work-dir',
+            str(work),
+            '--dump',
+            str(sub_dump),
+            '--cfg-options',
+            'test_dataloader.dataset.indices=3',
+        ]
     )
+    sub = np.load(sub_dump)
+    assert sub['text_to_video'].tolist() == gt[gt < 3].tolist()
+    np.testing.assert_allclose(
+        sub['similarity'], sim[gt < 3][:, :3], rtol=1e-5, atol=1e-6
+    )
+    assert sub_metrics == pytest.approx(
+        _metrics_from_dump(sub['similarity'], sub['text_to_video'])
+    )
+
+
+def _metrics_from_dump(sim: np.ndarray, gt: np.ndarray) -> dict:
+    """The test loop's metrics, recomputed from the dumped matrix by their
+    definitions: pessimistic ties; a video ranked among the videos, each
+    scored by its best caption; recall in percent, 1-based MdR / MnR."""
+    t2v = [int((row >= row[g]).sum()) - 1 for row, g in zip(sim, gt.tolist())]
+    videos = range(sim.shape[1])
+    best = np.array([[sim[gt == g, q].max() for q in videos] for g in videos])
+    v2t = [int((best[:, q] >= best[q, q]).sum()) - 1 for q in videos]
+    out = {}
+    for direction, ranks in (('t2v', t2v), ('v2t', v2t)):
+        ranks = np.array(ranks)
+        for k in (1, 5, 10, 50):
+            out[f'{direction}/R@{k}'] = 100.0 * float((ranks < k).mean())
+        out[f'{direction}/MdR'] = float(np.median(ranks + 1))
+        out[f'{direction}/MnR'] = float((ranks + 1).mean())
+    return dict(out, v2t_rule='best_caption_per_video')
 
 
 def test_unknown_cfg_option_is_an_error(tmp_path, small_world):

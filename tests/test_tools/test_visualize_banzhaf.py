@@ -6,6 +6,7 @@ import torch
 from matplotlib.image import imread
 from mmengine.registry import init_default_scope
 
+from hbi.models.functional.banzhaf import banzhaf_interaction
 from hbi.models.layers import BanzhafEstimator
 from hbi.registry import MODELS
 from hbi.utils import load_config
@@ -120,3 +121,54 @@ def test_writes_the_maps_png(world, tmp_path, with_teacher):
     labels = [t.get_text() for t in entity.get_yticklabels()]
     assert labels[0] == '<sot>' and labels[-1] == '<eot>'
     assert 'circle' in labels
+    _check_panels(fig, model, cfg, str(video), with_teacher)
+
+
+def _panel(fig, title: str) -> np.ndarray:
+    """The matrix drawn in the panel whose title starts with ``title``."""
+    ax = next(a for a in fig.axes if a.get_title().startswith(title))
+    return np.asarray(ax.images[0].get_array(), dtype=np.float64)
+
+
+def _check_panels(fig, model, cfg, video, with_teacher):
+    """Each panel holds what it says, recomputed here from the model's
+    token features: cosines of the real words and frames, the Monte-Carlo
+    game of banzhaf_interaction with the tool's settings (20 samples, scale
+    1000, seed 0), and the teacher's map of the same cosine matrix."""
+    batch, _ = tool.load_pair(cfg, video, 'a red circle moves left')
+    model.eval()
+    with torch.no_grad():
+        inputs = model.data_preprocessor(batch, False)['inputs']
+        text = model.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        frames = model.encode_video(inputs['frames'], inputs['frame_mask'])
+    rows = inputs['attention_mask'][0] > 0
+    cols = inputs['frame_mask'][0] > 0
+    words = text['entity_tokens'][0]
+    clips = frames['entity_tokens'][0]
+    cosine = torch.nn.functional.cosine_similarity(
+        words[:, None], clips[None], dim=-1
+    ) * (rows[:, None] & cols[None])
+    real = cosine[rows][:, cols]
+    np.testing.assert_allclose(
+        _panel(fig, 'entity: token-frame'), real.numpy(), atol=1e-5
+    )
+    expected = banzhaf_interaction(
+        cosine[None],
+        rows[None],
+        cols[None],
+        text['entity_weight_logits'][:1],
+        frames['entity_weight_logits'][:1],
+        num_samples=20,
+        scale=1000.0,
+        generator=torch.Generator().manual_seed(0),
+    )[0][rows][:, cols]
+    monte_carlo = _panel(fig, 'entity: Monte-Carlo')
+    assert monte_carlo.shape == (int(rows.sum()), int(cols.sum()))
+    assert np.abs(monte_carlo).max() > 0
+    np.testing.assert_allclose(monte_carlo, expected.numpy(), atol=1e-5)
+    if with_teacher:
+        with torch.no_grad():
+            teacher = model.head.teacher(cosine[None])[0][rows][:, cols]
+        np.testing.assert_allclose(
+            _panel(fig, 'entity: estimator'), teacher.numpy(), atol=1e-5
+        )

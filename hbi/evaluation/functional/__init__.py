@@ -1,13 +1,15 @@
 from .rescoring import dual_softmax, qb_norm
 from .retrieval import (
-    format_retrieval_table,
+    V2T_RULES,
     recall_summary,
     retrieval_metrics,
     text_to_video_ranks,
     video_to_text_ranks,
 )
+from .retrieval_table import format_retrieval_table
 
 __all__ = [
+    'V2T_RULES',
     'text_to_video_ranks',
     'video_to_text_ranks',
     'recall_summary',

@@ -15,31 +15,43 @@ is counted as ranked ahead of it, so
 The optimistic convention (``>`` only, mmpretrain's) rewards degenerate
 models: a collapsed model that gives every pair the same score would get
 R@1 = 100 %. Under the pessimistic convention it gets rank ``N - 1`` for every
-query, i.e. the worst possible result, which is what it deserves. For
-video-to-text with several own captions, a video's other own captions tied
-with its best one do not count against it (they are correct answers too).
+query, i.e. the worst possible result, which is what it deserves.
+
+Video-to-text with several captions per video has two rules in use (they
+agree when every video has one caption, and always on R@1):
+
+- ``'best_caption_per_video'`` (the default; CLIP4Clip's and the tables HBI
+  compares with): the gallery of a video query is the VIDEOS, each other
+  video scored by its best caption against the query; the rank is that of
+  the query's own best caption among those ``N_v`` scores.
+- ``'all_captions'``: the gallery is every caption; the rank is that of the
+  query's best own caption among all captions (the captions of other videos
+  tied with it count against it, its own other captions do not).
 
 All functions process query rows in chunks, so the extra memory is bounded
 (a few tens of MB) whatever the matrix size; both directions of a
 60,000 x 3,000 float32 matrix take 1-2 s on two shared cores.
 """
 
-import re
-from typing import Dict, Iterator, Mapping, Sequence, Tuple
+from typing import Dict, Iterator, Literal, Sequence, Tuple
 
 import numpy as np
 
 __all__ = [
+    'V2T_RULES',
     'text_to_video_ranks',
     'video_to_text_ranks',
     'recall_summary',
     'retrieval_metrics',
-    'format_retrieval_table',
 ]
 
 # Elements per chunk of rows: ~4M elements keeps the float64 / bool
 # temporaries of one chunk at a few tens of MB.
 _CHUNK_ELEMENTS = 1 << 22
+
+#: Video-to-text ranking rules (see the module docstring), default first.
+V2T_RULES = ('best_caption_per_video', 'all_captions')
+V2TRule = Literal['best_caption_per_video', 'all_captions']
 
 
 def iter_row_chunks(num_rows: int, num_cols: int) -> Iterator[slice]:
@@ -154,9 +166,19 @@ def _t2v_ranks(sim: np.ndarray, text_to_video: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _v2t_ranks(sim: np.ndarray, text_to_video: np.ndarray) -> np.ndarray:
-    """Unchecked worker of :func:`video_to_text_ranks`."""
-    num_texts, num_videos = sim.shape
+def check_v2t_rule(rule: str) -> str:
+    """Return ``rule`` if it is one of :data:`V2T_RULES`, else raise."""
+    if rule not in V2T_RULES:
+        raise ValueError(
+            f'video-to-text rule must be one of {V2T_RULES}, got {rule!r}'
+        )
+    return rule
+
+
+def _captions_per_video(
+    text_to_video: np.ndarray, num_videos: int
+) -> np.ndarray:
+    """Caption count of every video; raise if a video has none."""
     num_captions = np.bincount(text_to_video, minlength=num_videos)
     missing = int((num_captions == 0).sum())
     if missing:
@@ -166,6 +188,51 @@ def _v2t_ranks(sim: np.ndarray, text_to_video: np.ndarray) -> np.ndarray:
             f'{int(np.flatnonzero(num_captions == 0)[0])}); their rank is '
             'undefined'
         )
+    return num_captions
+
+
+def _v2t_ranks(
+    sim: np.ndarray,
+    text_to_video: np.ndarray,
+    rule: V2TRule = 'best_caption_per_video',
+) -> np.ndarray:
+    """Unchecked worker of :func:`video_to_text_ranks`."""
+    num_captions = _captions_per_video(text_to_video, sim.shape[1])
+    if rule == 'best_caption_per_video':
+        return _v2t_ranks_over_videos(sim, text_to_video, num_captions)
+    return _v2t_ranks_over_captions(sim, text_to_video)
+
+
+def _v2t_ranks_over_videos(
+    sim: np.ndarray, text_to_video: np.ndarray, num_captions: np.ndarray
+) -> np.ndarray:
+    """``'best_caption_per_video'``: for query video ``q``, video ``g``
+    scores ``max over g's captions c of sim[c, q]``; the rank is the number
+    of other videos scoring at least ``q``'s own score.
+
+    Captions are grouped by video (a stable sort) and reduced with
+    ``np.maximum.reduceat`` a block of query columns at a time, so the
+    ``[N_v, N_v]`` matrix of best-caption scores is never held whole.
+    """
+    num_texts, num_videos = sim.shape
+    order = np.argsort(text_to_video, kind='stable')
+    starts = np.concatenate([[0], np.cumsum(num_captions)[:-1]])
+    ranks = np.empty(num_videos, dtype=np.int64)
+    for cols in iter_row_chunks(num_videos, num_texts):
+        queries = np.arange(cols.start, cols.stop)
+        best = np.maximum.reduceat(sim[:, cols][order], starts, axis=0)
+        own = best[queries, queries - cols.start]
+        # ``>=`` counts the query's own entry once; subtract it.
+        ranks[cols] = (best >= own[None, :]).sum(axis=0) - 1
+    return ranks
+
+
+def _v2t_ranks_over_captions(
+    sim: np.ndarray, text_to_video: np.ndarray
+) -> np.ndarray:
+    """``'all_captions'``: the number of other videos' captions scoring at
+    least the query video's best own caption."""
+    num_texts, num_videos = sim.shape
     own_score = sim[np.arange(num_texts), text_to_video]
     best = np.full(num_videos, -np.inf)
     np.maximum.at(best, text_to_video, own_score)
@@ -216,22 +283,29 @@ def text_to_video_ranks(
 
 
 def video_to_text_ranks(
-    sim: np.ndarray, text_to_video: np.ndarray
+    sim: np.ndarray,
+    text_to_video: np.ndarray,
+    rule: V2TRule = 'best_caption_per_video',
 ) -> np.ndarray:
-    """0-based rank of each video's best-ranked own caption (pessimistic).
+    """0-based rank of each video query (pessimistic ties).
 
-    Each video is a query over all captions (a column of ``sim``). With
-    several captions per video its rank is that of its *best-ranked* own
-    caption, the community convention for MSVD and MSR-VTT full test. With
-    ``m_v`` the best own-caption score of video ``v``:
-    ``rank[v] = #{captions of other videos with score >= m_v}``, i.e. ties
-    with other videos' captions count against it, ties with its own
-    captions do not.
+    Each video is a query (a column of ``sim``); ``m_v`` is the score of its
+    best own caption. With several captions per video the two rules differ
+    (see the module docstring):
+
+    - ``'best_caption_per_video'`` (CLIP4Clip's): every other video ``g``
+      scores ``s_g = max over g's captions c of sim[c, v]``, and
+      ``rank[v] = #{g != v: s_g >= m_v}``, in ``[0, Nv)``.
+    - ``'all_captions'``: ``rank[v] = #{captions c of other videos:
+      sim[c, v] >= m_v}``, in ``[0, Nt)``; ties with its own captions do
+      not count.
 
     Args:
         sim (np.ndarray): Text-to-video similarities, float or int, no NaN.
         text_to_video (np.ndarray): Integer ground-truth video of each
             caption, in ``[0, Nv)``; every video needs at least one caption.
+        rule (str): ``'best_caption_per_video'`` or ``'all_captions'``.
+            Defaults to ``'best_caption_per_video'``.
 
     Returns:
         np.ndarray: int64 ranks, 0 = retrieved first.
@@ -245,9 +319,10 @@ def video_to_text_ranks(
         - text_to_video: :math:`(N_t,)`.
         - output: :math:`(N_v,)`.
     """
+    check_v2t_rule(rule)
     check_similarity(sim)
     _check_text_to_video(text_to_video, *sim.shape)
-    return _v2t_ranks(sim, text_to_video)
+    return _v2t_ranks(sim, text_to_video, rule)
 
 
 def recall_summary(
@@ -313,6 +388,7 @@ def retrieval_metrics(
     sim: np.ndarray,
     text_to_video: np.ndarray,
     ks: Sequence[int] = (1, 5, 10, 50),
+    v2t_rule: V2TRule = 'best_caption_per_video',
 ) -> Dict[str, float]:
     """Both directions' recall summaries, keyed ``'t2v/R@1'`` ...
     ``'v2t/MnR'``.
@@ -322,6 +398,8 @@ def retrieval_metrics(
         text_to_video (np.ndarray): Integer ground-truth video of each
             caption; every video needs at least one caption.
         ks (Sequence[int]): Cut-offs for ``R@k``.
+        v2t_rule (str): Video-to-text rule of :func:`video_to_text_ranks`.
+            Defaults to ``'best_caption_per_video'``.
 
     Returns:
         dict: ``'t2v/…'`` then ``'v2t/…'`` keys of :func:`recall_summary`.
@@ -331,68 +409,14 @@ def retrieval_metrics(
         - text_to_video: :math:`(N_t,)`.
     """
     ks = check_ks(ks)
+    check_v2t_rule(v2t_rule)
     check_similarity(sim)
     _check_text_to_video(text_to_video, *sim.shape)
     out = {}
     for direction, ranks in (
         ('t2v', _t2v_ranks(sim, text_to_video)),
-        ('v2t', _v2t_ranks(sim, text_to_video)),
+        ('v2t', _v2t_ranks(sim, text_to_video, v2t_rule)),
     ):
         for key, value in recall_summary(ranks, ks).items():
             out[f'{direction}/{key}'] = value
     return out
-
-
-def _column_order(name: str) -> Tuple[int, int]:
-    """Sort key of a metric column: ``R@k`` by ``k``, then MdR, MnR, rest."""
-    match = re.fullmatch(r'R@(\d+)', name)
-    if match:
-        return (0, int(match.group(1)))
-    return ({'MdR': 1, 'MnR': 2}.get(name, 3), 0)
-
-
-def format_retrieval_table(metrics: Mapping[str, float]) -> str:
-    """Render retrieval metrics as a plain-text table.
-
-    Keys are ``[group/]direction/name`` (e.g. ``'t2v/R@1'``,
-    ``'dsl/v2t/MdR'``, ``'retrieval/qb_norm/t2v/R@5'``); rows are
-    ``(group, direction)`` with the un-prefixed group labelled ``raw``,
-    columns are ``R@k`` (ascending k), ``MdR``, ``MnR``. Missing cells are
-    ``-``. Keys that do not end in ``t2v/…`` or ``v2t/…`` are ignored.
-    Written by hand (a dozen lines) rather than pulling in a table library.
-
-    Args:
-        metrics (Mapping[str, float]): Output of :func:`retrieval_metrics`,
-            possibly with several prefixed groups merged in.
-
-    Returns:
-        str: The table, one line per row, without a trailing newline.
-    """
-    rows: Dict[Tuple[str, str], Dict[str, float]] = {}
-    columns = []
-    for key, value in metrics.items():
-        parts = key.split('/')
-        if len(parts) < 2 or parts[-2] not in ('t2v', 'v2t'):
-            continue
-        group = '/'.join(parts[:-2]) or 'raw'
-        rows.setdefault((group, parts[-2]), {})[parts[-1]] = value
-        if parts[-1] not in columns:
-            columns.append(parts[-1])
-    columns.sort(key=_column_order)
-    header = ['method', 'direction'] + columns
-    lines = [header]
-    for (group, direction), cells in rows.items():
-        lines.append(
-            [group, direction]
-            + [f'{cells[c]:.1f}' if c in cells else '-' for c in columns]
-        )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    rendered = [
-        ' | '.join(
-            cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(line, widths))
-        )
-        for line in lines
-    ]
-    rendered.insert(1, '-+-'.join('-' * w for w in widths))
-    return '\n'.join(rendered)

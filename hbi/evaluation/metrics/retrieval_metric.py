@@ -13,10 +13,12 @@ from hbi.registry import METRICS
 
 from ..functional.rescoring import dual_softmax, qb_norm
 from ..functional.retrieval import (
+    V2TRule,
     check_ks,
-    format_retrieval_table,
+    check_v2t_rule,
     retrieval_metrics,
 )
+from ..functional.retrieval_table import format_retrieval_table
 
 RESCORERS = ('dsl', 'qb_norm')
 
@@ -54,16 +56,23 @@ class RetrievalMetric(BaseMetric):
     direction's own top-k re-ranked, see
     :mod:`hbi.engine.runner.retrieval_reranking`): ``'rerank/t2v/…'`` is
     computed from ``reranked['t2v']``, ``'rerank/v2t/…'`` from
-    ``reranked['v2t']``.
+    ``reranked['v2t']``. The entry ``'v2t_rule'`` (a string) names the
+    video-to-text rule of every ``v2t`` figure, so that it is kept with them
+    in the logs and the test's json.
     QB-Norm reports text-to-video only: a bank of caption queries normalises
     the video gallery, and says nothing about the video-to-text direction.
     A table of all rows is logged through the current MMLogger.
 
-    Ranks use the pessimistic tie convention and the best own caption for
-    video-to-text (see :mod:`hbi.evaluation.functional.retrieval`).
+    Ranks use the pessimistic tie convention (see
+    :mod:`hbi.evaluation.functional.retrieval`).
 
     Args:
         ks (Sequence[int]): Cut-offs of ``R@k``. Defaults to (1, 5, 10, 50).
+        v2t_rule (str): How a video query with several captions is ranked:
+            ``'best_caption_per_video'`` (CLIP4Clip's: among the videos, each
+            scored by its best caption) or ``'all_captions'`` (its best
+            caption among all captions). The same with one caption per
+            video. Defaults to ``'best_caption_per_video'``.
         rescorers (Sequence[str]): Re-scorers to report in addition to the
             raw metrics, any of ``'dsl'`` (dual softmax) and ``'qb_norm'``.
             Defaults to () (none).
@@ -89,6 +98,7 @@ class RetrievalMetric(BaseMetric):
     def __init__(
         self,
         ks: Sequence[int] = (1, 5, 10, 50),
+        v2t_rule: V2TRule = 'best_caption_per_video',
         rescorers: Sequence[str] = (),
         dsl_temperature: float = 100.0,
         qb_norm_k: int = 1,
@@ -99,6 +109,7 @@ class RetrievalMetric(BaseMetric):
     ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.ks = check_ks(ks)
+        self.v2t_rule = check_v2t_rule(v2t_rule)
         if isinstance(rescorers, str) or not isinstance(rescorers, Sequence):
             raise ValueError(
                 'RetrievalMetric: `rescorers` must be a list of '
@@ -166,7 +177,8 @@ class RetrievalMetric(BaseMetric):
 
         Returns:
             dict: Raw metrics, then ``'<rescorer>/…'`` metrics per re-scorer,
-            then ``'rerank/…'`` ones if the sample holds ``reranked``.
+            then ``'rerank/…'`` ones if the sample holds ``reranked``, then
+            ``'v2t_rule'``.
         """
         if len(results) != 1:
             raise ValueError(
@@ -175,13 +187,14 @@ class RetrievalMetric(BaseMetric):
             )
         sim = results[0]['similarity']
         text_to_video = results[0]['text_to_video']
-        metrics = retrieval_metrics(sim, text_to_video, self.ks)
+        metrics = retrieval_metrics(sim, text_to_video, self.ks, self.v2t_rule)
         for name in self.rescorers:
             if name == 'dsl':
                 rescored = retrieval_metrics(
                     dual_softmax(sim, self.dsl_temperature),
                     text_to_video,
                     self.ks,
+                    self.v2t_rule,
                 )
             else:
                 rescored = {
@@ -204,14 +217,15 @@ class RetrievalMetric(BaseMetric):
                 {
                     f'rerank/{key}': value
                     for key, value in retrieval_metrics(
-                        matrix, text_to_video, self.ks
+                        matrix, text_to_video, self.ks, self.v2t_rule
                     ).items()
                     if key.startswith(f'{direction}/')
                 }
             )
+        metrics['v2t_rule'] = self.v2t_rule
         print_log(
-            'Text-video retrieval (ranks: pessimistic ties, v2t: best own '
-            'caption)\n' + format_retrieval_table(metrics),
+            'Text-video retrieval (ranks: pessimistic ties)\n'
+            + format_retrieval_table(metrics),
             logger='current',
         )
         return metrics

@@ -33,13 +33,18 @@ from hbi.utils.label_cache import (
     label_key,
     seed_from_key,
     state_dict_fingerprint,
+    tensor_digest,
 )
 from hbi.utils.pretrained_files import weights_from_checkpoint
 
 from .base import BaseVideoTextModel, SampleList
 
 #: Bumped when the label computation changes, so old cache files are unused.
-LABEL_VERSION = 'hbi-A8-monte-carlo-v1'
+LABEL_VERSION = 'hbi-A8-monte-carlo-v2'
+#: Stride of the pixel grid whose digest is part of every label key: every
+#: 8th row and column of every frame, 1/64 of the pixels, enough to tell
+#: other frames, crops or flips apart at a small fraction of hashing all.
+PIXEL_GRID_STRIDE = 8
 
 
 @MODELS.register_module()
@@ -59,8 +64,10 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
     a CPU generator seeded from the pair's cache key, so a label does not
     depend on the batch it came in. With ``label_cache_dir`` they are stored
     on disk (:class:`hbi.utils.label_cache.BanzhafLabelCache`), keyed by the
-    video id, text index, caption, frame indices (meta ``frame_inds`` when
-    packed), real token ids, the retriever's state-dict fingerprint,
+    video id, text index, caption, frame indices (meta ``frame_inds``,
+    required with a cache), a digest of a grid of the pixels the retriever
+    saw (so a cached label is never one of other frames, another crop or
+    flip), real token ids, the retriever's state-dict fingerprint,
     ``num_samples``, ``scale`` and ``seed``.
 
     Args:
@@ -192,8 +199,9 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
         Returns:
             dict[str, Tensor]: ``pairs`` A_bb (B, Lt, Lv), ``text_mask``
             (B, Lt), ``video_mask`` (B, Lv), ``text_weight_logits``,
-            ``video_weight_logits``, ``input_ids`` (B, Lt) (part of the
-            label keys), and the per-level head features
+            ``video_weight_logits``, ``input_ids`` (B, Lt) and
+            ``pixel_grid`` (B, T, 3, H/8, W/8) (parts of the label keys),
+            and the per-level head features
             ``text``/``video`` (dicts, empty for a head without levels).
         """
         self._captured.clear()
@@ -220,6 +228,9 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
             text_mask=t_mask,
             video_mask=v_mask,
             input_ids=inputs['input_ids'],
+            pixel_grid=inputs['frames'][
+                ..., ::PIXEL_GRID_STRIDE, ::PIXEL_GRID_STRIDE
+            ],
             text_weight_logits=t_logits,
             video_weight_logits=v_logits,
             text=text if 'entity_tokens' in text else {},
@@ -228,12 +239,14 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
 
     def _pair_key(self, game: Dict[str, Tensor], index: int, sample) -> str:
         meta = sample.metainfo if sample is not None else {}
-        if self.label_cache is not None and 'video_id' not in meta:
+        missing = [k for k in ('video_id', 'frame_inds') if k not in meta]
+        if self.label_cache is not None and missing:
             raise ValueError(
-                'BanzhafEstimatorTrainer: label_cache_dir is set '
-                'but the data samples carry no video_id meta; '
-                'pack video_id (and frame_inds) or disable the '
-                'cache'
+                'BanzhafEstimatorTrainer: label_cache_dir is set but the '
+                f'data samples carry no {" or ".join(missing)} meta, so a '
+                'cached label could be one of other frames; add them to '
+                "PackVideoTextInputs' meta_keys (as configs/banzhaf/ do) or "
+                'set label_cache_dir=None'
             )
         ids = game['input_ids'][index][game['text_mask'][index] > 0]
         return label_key(
@@ -243,6 +256,7 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
             caption=meta.get('caption'),
             frame_inds=meta.get('frame_inds'),
             num_frames=int(game['video_mask'][index].sum()),
+            pixels=tensor_digest(game['pixel_grid'][index]),
             input_ids=ids,
             model=self.fingerprint,
             num_samples=self.num_samples,

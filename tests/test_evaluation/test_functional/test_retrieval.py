@@ -23,9 +23,10 @@ def reference_t2v_ranks(sim, text_to_video):
     return np.array(ranks)
 
 
-def reference_v2t_ranks(sim, text_to_video):
-    """Per-video loop: sort captions descending, own captions after other
-    videos' captions of equal score; rank of the first own caption."""
+def reference_v2t_ranks_all_captions(sim, text_to_video):
+    """'all_captions', per video: sort captions descending, own captions
+    after other videos' captions of equal score; rank of the first own
+    caption."""
     ranks = []
     for v in range(sim.shape[1]):
         col = sim[:, v].tolist()
@@ -35,6 +36,28 @@ def reference_v2t_ranks(sim, text_to_video):
         )
         ranks.append(min(order.index(t) for t in own))
     return np.array(ranks)
+
+
+def reference_v2t_ranks_best_caption(sim, text_to_video):
+    """'best_caption_per_video' (CLIP4Clip), per video query ``q``: a list
+    of (score, video) with each video's score its best caption against
+    ``q``; sorted descending with ``q`` last among equal scores; rank of
+    ``q``."""
+    ranks = []
+    for q in range(sim.shape[1]):
+        scores = {}
+        for caption, video in enumerate(text_to_video.tolist()):
+            score = float(sim[caption, q])
+            scores[video] = max(scores.get(video, -np.inf), score)
+        order = sorted(scores, key=lambda g: (-scores[g], g == q))
+        ranks.append(order.index(q))
+    return np.array(ranks)
+
+
+REFERENCE_V2T = {
+    'best_caption_per_video': reference_v2t_ranks_best_caption,
+    'all_captions': reference_v2t_ranks_all_captions,
+}
 
 
 def random_case(rng, num_videos, max_captions):
@@ -57,25 +80,94 @@ def test_ranks_match_reference_loop(seed, max_captions):
         text_to_video_ranks(sim, text_to_video),
         reference_t2v_ranks(sim, text_to_video),
     )
+    for rule, reference in REFERENCE_V2T.items():
+        np.testing.assert_array_equal(
+            video_to_text_ranks(sim, text_to_video, rule),
+            reference(sim, text_to_video),
+            err_msg=rule,
+        )
     np.testing.assert_array_equal(
         video_to_text_ranks(sim, text_to_video),
-        reference_v2t_ranks(sim, text_to_video),
+        reference_v2t_ranks_best_caption(sim, text_to_video),
     )
 
 
-def test_ranks_are_chunk_independent(monkeypatch):
+@pytest.mark.parametrize('seed', [0, 1])
+def test_v2t_rules_agree_on_r1_and_with_one_caption(seed):
+    rng = np.random.default_rng(seed)
+    sim, text_to_video = random_case(rng, 40, 5)
+    boost = rng.random(len(text_to_video)) < 0.5
+    sim[np.flatnonzero(boost), text_to_video[boost]] = 0.9
+    per_video, per_caption = (
+        video_to_text_ranks(sim, text_to_video, rule)
+        for rule in ('best_caption_per_video', 'all_captions')
+    )
+    np.testing.assert_array_equal(per_video == 0, per_caption == 0)
+    assert (per_caption > per_video).any()  # R@5 and beyond differ
+    sim, text_to_video = random_case(rng, 40, 1)
+    np.testing.assert_array_equal(
+        video_to_text_ranks(sim, text_to_video, 'best_caption_per_video'),
+        video_to_text_ranks(sim, text_to_video, 'all_captions'),
+    )
+
+
+def test_v2t_rules_differ_by_hand():
+    # Video 1 has three captions, all scoring 0.6 against video 0, whose
+    # own caption (0) scores 0.5; video 2's caption scores 0.4 against it.
+    sim = np.array(
+        [
+            [0.5, 0.0, 0.0],  # caption of video 0
+            [0.6, 0.9, 0.0],  # captions of video 1
+            [0.6, 0.1, 0.0],
+            [0.6, 0.2, 0.0],
+            [0.4, 0.0, 0.7],  # caption of video 2
+        ]
+    )
+    text_to_video = np.array([0, 1, 1, 1, 2])
+    # Among videos: video 0 has video 1 (0.6) ahead and video 2 (0.4)
+    # behind -> 1; video 1 (0.9) first -> 0; video 2 (0.7) first -> 0.
+    np.testing.assert_array_equal(
+        video_to_text_ranks(sim, text_to_video), [1, 0, 0]
+    )
+    # Among captions: video 0 has the three captions of video 1 ahead.
+    np.testing.assert_array_equal(
+        video_to_text_ranks(sim, text_to_video, 'all_captions'), [3, 0, 0]
+    )
+    metrics = retrieval_metrics(sim, text_to_video, ks=(1, 2))
+    assert metrics['v2t/R@2'] == 100.0 and metrics['v2t/MnR'] == 4 / 3
+    metrics = retrieval_metrics(
+        sim, text_to_video, ks=(1, 2), v2t_rule='all_captions'
+    )
+    assert metrics['v2t/R@2'] == pytest.approx(200 / 3)
+    assert metrics['v2t/MnR'] == 2.0
+    assert metrics['v2t/R@1'] == pytest.approx(200 / 3)
+
+
+def test_unknown_v2t_rule():
+    sim, text_to_video = np.zeros((2, 2)), np.array([0, 1])
+    with pytest.raises(ValueError, match='all_captions'):
+        video_to_text_ranks(sim, text_to_video, 'captions')
+    with pytest.raises(ValueError, match='best_caption_per_video'):
+        retrieval_metrics(sim, text_to_video, v2t_rule='videos')
+
+
+@pytest.mark.parametrize('rule', ['best_caption_per_video', 'all_captions'])
+def test_ranks_are_chunk_independent(monkeypatch, rule):
     rng = np.random.default_rng(3)
     sim, text_to_video = random_case(rng, 30, 4)
     sim = sim.astype(np.float32)
     expected_t2v = text_to_video_ranks(sim, text_to_video)
-    expected_v2t = video_to_text_ranks(sim, text_to_video)
-    monkeypatch.setattr(retrieval_module, '_CHUNK_ELEMENTS', 7 * 30)
+    expected_v2t = video_to_text_ranks(sim, text_to_video, rule)
+    monkeypatch.setattr(
+        retrieval_module, '_CHUNK_ELEMENTS', 7 * len(text_to_video)
+    )
     assert len(list(retrieval_module.iter_row_chunks(len(sim), 30))) > 3
+    assert len(list(retrieval_module.iter_row_chunks(30, len(sim)))) > 3
     np.testing.assert_array_equal(
         text_to_video_ranks(sim, text_to_video), expected_t2v
     )
     np.testing.assert_array_equal(
-        video_to_text_ranks(sim, text_to_video), expected_v2t
+        video_to_text_ranks(sim, text_to_video, rule), expected_v2t
     )
 
 
@@ -116,12 +208,13 @@ def test_hand_computed_3x3_with_tie():
     ]
 
 
-def test_v2t_own_caption_ties_do_not_count():
+@pytest.mark.parametrize('rule', ['best_caption_per_video', 'all_captions'])
+def test_v2t_own_caption_ties_do_not_count(rule):
     # Video 0 owns captions 0 and 1 (both 0.5); caption 2 (video 1) also 0.5.
     sim = np.array([[0.5, 0.0], [0.5, 0.0], [0.5, 0.9]])
     text_to_video = np.array([0, 0, 1])
     np.testing.assert_array_equal(
-        video_to_text_ranks(sim, text_to_video), [1, 0]
+        video_to_text_ranks(sim, text_to_video, rule), [1, 0]
     )
 
 
@@ -131,9 +224,13 @@ def test_collapsed_model_gets_worst_rank():
     np.testing.assert_array_equal(
         text_to_video_ranks(sim, text_to_video), np.full(12, 3)
     )
-    # Each video: the 9 captions of the other videos are tied ahead of it.
+    # Each video: the 3 other videos (their 9 captions) are tied ahead.
     np.testing.assert_array_equal(
-        video_to_text_ranks(sim, text_to_video), np.full(4, 9)
+        video_to_text_ranks(sim, text_to_video), np.full(4, 3)
+    )
+    np.testing.assert_array_equal(
+        video_to_text_ranks(sim, text_to_video, 'all_captions'),
+        np.full(4, 9),
     )
     assert retrieval_metrics(sim, text_to_video)['t2v/R@1'] == 0.0
 
@@ -220,3 +317,10 @@ def test_format_retrieval_table():
         ['raw', 'v2t', '42.2', '-'],
         ['dsl', 't2v', '45.0', '2.0'],
     ]
+    metrics['retrieval/v2t_rule'] = 'all_captions'
+    lines = format_retrieval_table(metrics).splitlines()
+    assert len(lines) == 6
+    assert lines[-1] == (
+        "v2t rule all_captions: a video's best caption is ranked among all "
+        'captions'
+    )

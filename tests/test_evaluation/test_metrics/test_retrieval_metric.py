@@ -37,10 +37,32 @@ def run_evaluator(metric, sample):
 def test_raw_metrics_match_functions():
     sample = make_sample(with_bank=False)
     out = run_evaluator(RetrievalMetric(ks=(1, 5)), sample)
-    assert out == retrieval_metrics(
-        sample['similarity'], sample['text_to_video'], (1, 5)
+    assert out == dict(
+        retrieval_metrics(
+            sample['similarity'], sample['text_to_video'], (1, 5)
+        ),
+        v2t_rule='best_caption_per_video',
     )
     assert not any(key.startswith(('dsl/', 'qb_norm/')) for key in out)
+
+
+def test_v2t_rule_is_passed_on_and_named(capsys):
+    MMLogger.get_instance('test_retrieval_metric_rule')
+    sample = make_sample(with_bank=False)
+    sim, gt = sample['similarity'], sample['text_to_video']
+    out = run_evaluator(
+        RetrievalMetric(v2t_rule='all_captions', rescorers=('dsl',)), sample
+    )
+    assert out['v2t_rule'] == 'all_captions'
+    for prefix, matrix in (('', sim), ('dsl/', dual_softmax(sim))):
+        expected = retrieval_metrics(matrix, gt, v2t_rule='all_captions')
+        assert {k: out[prefix + k] for k in expected} == expected
+    default = run_evaluator(RetrievalMetric(), sample)
+    assert default['v2t/MnR'] != out['v2t/MnR']  # two captions per video
+    logged = capsys.readouterr()
+    assert 'v2t rule all_captions' in logged.out + logged.err
+    with pytest.raises(ValueError, match='video-to-text rule'):
+        RetrievalMetric(v2t_rule='clip4clip')
 
 
 def test_rescored_metrics_match_functions():
@@ -69,8 +91,9 @@ def test_rescored_metrics_match_functions():
             if k.startswith('t2v/')
         }
     )
-    assert out == expected
-    assert len(out) == 6 * 5  # raw t2v+v2t, dsl t2v+v2t, qb_norm t2v
+    assert out == dict(expected, v2t_rule='best_caption_per_video')
+    # raw t2v+v2t, dsl t2v+v2t, qb_norm t2v, and the rule
+    assert len(out) == 6 * 5 + 1
 
 
 def test_only_configured_rescorer_and_prefix():
@@ -89,8 +112,9 @@ def test_torch_inputs_and_results_reset():
     metric = RetrievalMetric()
     torch_sample = {k: torch.from_numpy(v) for k, v in sample.items()}
     out = run_evaluator(metric, torch_sample)
-    assert out == retrieval_metrics(
-        sample['similarity'], sample['text_to_video']
+    assert out == dict(
+        retrieval_metrics(sample['similarity'], sample['text_to_video']),
+        v2t_rule='best_caption_per_video',
     )
     assert metric.results == []
 

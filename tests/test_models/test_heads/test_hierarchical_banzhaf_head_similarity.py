@@ -1,12 +1,13 @@
 """``HierarchicalBanzhafHead.similarity``: output selection, and equality
-with a direct einsum WTI (values and training losses/gradients)."""
+with A4 computed pair by pair from its definition (values, and the training
+losses and gradients)."""
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 import hbi.models.heads.hierarchical_banzhaf_head as head_module
 from hbi.registry import MODELS
+from tests.test_models.wti_reference import pairwise_wti
 
 D = 8
 
@@ -33,28 +34,7 @@ def _features(head, n_text=6, n_video=5, seed=0):
     )
 
 
-def _einsum_wti(t, tm, tw, v, vm, vw):
-    """docs/en/methods/hbi.md A4 as one einsum over all pairs."""
-
-    def side(x, m, w):
-        x = F.normalize(x, dim=-1)
-        if m is None:
-            return x, torch.softmax(w, -1)
-        return (
-            x * m.unsqueeze(-1),
-            torch.softmax(w.masked_fill(m <= 0, -9e15), -1),
-        )
-
-    t, wt = side(t, tm, tw)
-    v, wv = side(v, vm, vw)
-    a = torch.einsum('atd,bvd->abtv', t, v)
-    return 0.5 * (
-        torch.einsum('abt,at->ab', a.max(-1).values, wt)
-        + torch.einsum('abv,bv->ab', a.max(-2).values, wv)
-    )
-
-
-def test_similarity_equals_einsum_reference():
+def test_similarity_equals_pairwise_reference():
     head = _head(rate=(1.0, 0.5, 0.25)).eval()
     with torch.no_grad():
         tf, vf = _features(head)
@@ -62,7 +42,7 @@ def test_similarity_equals_einsum_reference():
     assert list(sims) == ['entity', 'action', 'event', 'fused']
     fused = 0
     for rate, level in zip((1.0, 0.5, 0.25), head.levels):
-        ref = _einsum_wti(
+        ref = pairwise_wti(
             tf[f'{level}_tokens'],
             tf.get(f'{level}_mask'),
             tf[f'{level}_weight_logits'],
@@ -70,9 +50,13 @@ def test_similarity_equals_einsum_reference():
             vf.get(f'{level}_mask'),
             vf[f'{level}_weight_logits'],
         )
-        torch.testing.assert_close(sims[level], ref, atol=1e-6, rtol=1e-6)
+        torch.testing.assert_close(
+            sims[level].double(), ref, atol=1e-6, rtol=1e-6
+        )
         fused = fused + rate * ref
-    torch.testing.assert_close(sims['fused'], fused, atol=1e-6, rtol=1e-6)
+    torch.testing.assert_close(
+        sims['fused'].double(), fused, atol=1e-6, rtol=1e-6
+    )
 
 
 def test_levels_selects_outputs_and_skips_zero_rate_levels(monkeypatch):
@@ -120,7 +104,11 @@ def test_bad_levels(levels):
             head.similarity(tf, vf, levels=['event'])  # only 2 levels
 
 
-def test_loss_and_gradients_equal_einsum_reference(monkeypatch):
+def _float_pairwise_wti(*args):
+    return pairwise_wti(*args).float()
+
+
+def test_loss_and_gradients_equal_pairwise_reference(monkeypatch):
     torch.manual_seed(0)
     head = _head(rate=(1.0, 0.0, 0.0)).train()
     tf, vf = _features(head, n_text=5, n_video=5, seed=4)
@@ -129,7 +117,9 @@ def test_loss_and_gradients_equal_einsum_reference(monkeypatch):
     grads = torch.autograd.grad(
         sum(losses.values()), params, retain_graph=True, allow_unused=True
     )
-    monkeypatch.setattr(head_module, 'weighted_token_interaction', _einsum_wti)
+    monkeypatch.setattr(
+        head_module, 'weighted_token_interaction', _float_pairwise_wti
+    )
     ref_losses = head.loss(tf, vf, 2.0)
     ref_grads = torch.autograd.grad(
         sum(ref_losses.values()), params, allow_unused=True

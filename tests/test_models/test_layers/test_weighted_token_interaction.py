@@ -1,5 +1,3 @@
-import math
-
 import pytest
 import torch
 
@@ -8,38 +6,7 @@ from hbi.models.layers import (
     positive_pair_interaction,
     weighted_token_interaction,
 )
-
-
-def _loop_wti(t, tm, tw, v, vm, vw):
-    """Plain per-pair loop of docs/en/methods/hbi.md A4, in float64."""
-    out = torch.zeros(t.shape[0], v.shape[0], dtype=torch.float64)
-    for a in range(t.shape[0]):
-        for b in range(v.shape[0]):
-            real_t = [i for i in range(t.shape[1]) if tm is None or tm[a, i]]
-            real_v = [j for j in range(v.shape[1]) if vm is None or vm[b, j]]
-            zt = sum(math.exp(tw[a, i]) for i in real_t)
-            zv = sum(math.exp(vw[b, j]) for j in real_v)
-
-            def cos(i, j):
-                if i not in real_t or j not in real_v:
-                    return 0.0
-                x, y = t[a, i].double(), v[b, j].double()
-                return float(x @ y / (x.norm() * y.norm()))
-
-            text_part = sum(
-                math.exp(tw[a, i])
-                / zt
-                * max(cos(i, j) for j in range(v.shape[1]))
-                for i in real_t
-            )
-            video_part = sum(
-                math.exp(vw[b, j])
-                / zv
-                * max(cos(i, j) for i in range(t.shape[1]))
-                for j in real_v
-            )
-            out[a, b] = 0.5 * (text_part + video_part)
-    return out
+from tests.test_models.wti_reference import pairwise_wti
 
 
 @pytest.mark.parametrize('masked', [True, False])
@@ -61,7 +28,7 @@ def test_wti_matches_pairwise_loop(masked):
     got = weighted_token_interaction(t, tm, tw, v, vm, vw)
     assert got.shape == (3, 4)
     torch.testing.assert_close(
-        got.double(), _loop_wti(t, tm, tw, v, vm, vw), atol=1e-5, rtol=1e-5
+        got.double(), pairwise_wti(t, tm, tw, v, vm, vw), atol=1e-5, rtol=1e-5
     )
 
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from hbi.models.heads import HierarchicalBanzhafHead
-from hbi.models.retrievers.released_hbi_checkpoint import OWN_PREFIXES
+from hbi.structures import VideoTextDataSample
+from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
 from tests.test_models.test_retrievers.banzhaf_helpers import (
     ROOT,
     SYNTHETIC_CONFIG,
@@ -103,6 +104,47 @@ def test_cache_misses_when_the_frozen_model_changes(
     game, _ = _game(reloaded, batches[0])
     assert torch.equal(reloaded.monte_carlo_labels(game, samples), before)
     assert reloaded.label_cache.hits == 8
+
+
+def test_cache_never_returns_labels_of_other_frames(
+    checkpoint, batches, tmp_path
+):
+    model = build_trainer(checkpoint, label_cache_dir=str(tmp_path / 'c'))
+    data = model.data_preprocessor(batches[0], False)
+    inputs, samples = data['inputs'], data['data_samples']
+    assert all('frame_inds' in s.metainfo for s in samples)
+    first = model.monte_carlo_labels(model.entity_inputs(inputs), samples)
+    # The same meta (video, caption, frame indices) on other pixels (a
+    # horizontal flip, as an augmentation would give): every pair misses.
+    flipped = dict(inputs, frames=inputs['frames'].flip(-1))
+    game = model.entity_inputs(flipped)
+    assert not torch.equal(game['pairs'], model.entity_inputs(inputs)['pairs'])
+    labels = model.monte_carlo_labels(game, samples)
+    assert (model.label_cache.hits, model.label_cache.misses) == (0, 16)
+    assert not torch.equal(labels, first)
+    # The same pixels announced as other frame indices: misses too.
+    shifted = [
+        VideoTextDataSample(
+            metainfo=dict(s.metainfo, frame_inds=s.frame_inds + 1)
+        )
+        for s in samples
+    ]
+    model.monte_carlo_labels(model.entity_inputs(inputs), shifted)
+    assert (model.label_cache.hits, model.label_cache.misses) == (0, 24)
+    # Samples without frame indices are refused, not cached.
+    bare = [
+        VideoTextDataSample(
+            metainfo={k: v for k, v in s.metainfo.items() if k != 'frame_inds'}
+        )
+        for s in samples
+    ]
+    with pytest.raises(ValueError, match='frame_inds.*meta_keys'):
+        model.monte_carlo_labels(model.entity_inputs(inputs), bare)
+    # Without a cache nothing is reused, so frame indices are not needed.
+    fresh = build_trainer(checkpoint)
+    assert torch.equal(
+        fresh.monte_carlo_labels(model.entity_inputs(inputs), samples), first
+    )
 
 
 def test_loss_decreases_and_only_the_estimator_trains(
@@ -238,16 +280,37 @@ def test_train_tool_validates_with_the_estimator_metric(trained, tmp_path):
     assert 'banzhafteacher.cnn1.weight' in teacher
 
 
-@pytest.mark.skipif(
-    not {'retriever.', 'estimator.'} <= set(OWN_PREFIXES),
-    reason='HBIRunner.load_checkpoint rejects the trainer layout until '
-    "OWN_PREFIXES lists 'retriever.' and 'estimator.'",
-)
-def test_test_tool_evaluates_an_estimator_checkpoint(trained):
+def test_test_tool_evaluates_an_estimator_checkpoint(
+    trained, world, checkpoint
+):
     cfg, work = trained
     metrics = load_tool('test').main(
         [str(cfg), str(work / 'epoch_1.pth'), '--work-dir', str(work)]
     )
-    assert metrics['banzhaf/num_entries'] > 0
-    assert 0 < metrics['banzhaf/mse']
-    assert metrics['banzhaf/baseline_mse'] > 0
+    # Recomputed here: the trained estimator (loaded into a fresh trainer)
+    # against key-seeded Monte-Carlo labels on the test pairs, squared
+    # errors pooled over the real (word, frame) entries of every pair.
+    model = build_trainer(checkpoint)
+    with trusted_checkpoint_globals():
+        state = torch.load(work / 'epoch_1.pth', map_location='cpu')
+    model.load_state_dict(state['state_dict'])
+    errors, labels = [], []
+    for batch in pair_batches(world, 'test'):
+        data = model.data_preprocessor(batch, False)
+        game = model.entity_inputs(data['inputs'])
+        gt = model.monte_carlo_labels(game, data['data_samples'])
+        with torch.no_grad():
+            estimate = model.estimator(game['pairs'])
+        real = (
+            game['text_mask'].unsqueeze(-1) * game['video_mask'].unsqueeze(-2)
+        ) > 0
+        errors.append((estimate - gt)[real].double())
+        labels.append(gt[real].double())
+    errors, labels = torch.cat(errors), torch.cat(labels)
+    assert metrics['banzhaf/num_entries'] == labels.numel() > 0
+    assert metrics['banzhaf/mse'] == pytest.approx(
+        errors.square().mean().item(), rel=1e-5
+    )
+    assert metrics['banzhaf/baseline_mse'] == pytest.approx(
+        labels.var(unbiased=False).item(), rel=1e-5
+    )
