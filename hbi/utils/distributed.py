@@ -87,3 +87,20 @@ def all_gather_with_grad(obj: Any) -> Any:
             return _AllGatherWithGrad.apply(t.float()).to(t.dtype)
 
     return map_tensors(gather, obj)
+
+
+def with_global_mean_value(loss: Tensor) -> Tensor:
+    """``loss`` whose value is its mean over ranks and whose gradient is
+    this rank's own.
+
+    For a per-sample term averaged over the local batch: DDP's gradient
+    averaging then gives the gradient of the global mean, and the logged
+    value (mmengine logs rank 0's) is the global mean too (equal local
+    batch sizes). On a single process ``loss`` is returned unchanged.
+    """
+    world = _world()
+    if world == 1:
+        return loss
+    mean = loss.detach().clone()
+    dist.all_reduce(mean)
+    return loss + (mean / world - loss.detach())

@@ -14,7 +14,7 @@ value changes, so converted towers reproduce OpenAI's numbers.
 import re
 import warnings
 import zipfile
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -280,7 +280,10 @@ def convert_openai_clip(state_dict: StateDict) -> dict:
 
 
 def load_state_dict_checked(
-    module: nn.Module, state_dict: StateDict, source: Optional[str] = None
+    module: nn.Module,
+    state_dict: StateDict,
+    source: Optional[str] = None,
+    allow_missing: Sequence[str] = (),
 ) -> None:
     """``module.load_state_dict`` that first lists every problem at once.
 
@@ -288,13 +291,16 @@ def load_state_dict_checked(
         module (nn.Module): Destination.
         state_dict (dict): Converted weights, named like ``module``'s.
         source (str, optional): File name for the error message.
+        allow_missing (Sequence[str]): Keys that may be absent (they keep
+            their current values). Defaults to ().
 
     Raises:
         ValueError: Listing missing keys, unexpected keys and shape
             mismatches (with both shapes), naming ``source``.
     """
     expected = module.state_dict()
-    missing = [k for k in expected if k not in state_dict]
+    allowed = set(allow_missing)
+    missing = [k for k in expected if k not in state_dict and k not in allowed]
     unexpected = [k for k in state_dict if k not in expected]
     mismatched = [
         f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(expected[k].shape)}'
@@ -324,7 +330,7 @@ def load_state_dict_checked(
                 )
             )
         raise ValueError('\n'.join(lines))
-    module.load_state_dict(state_dict, strict=True)
+    module.load_state_dict(state_dict, strict=not allowed)
 
 
 def load_openai_clip_into(tower: nn.Module, path: str, part: str) -> None:

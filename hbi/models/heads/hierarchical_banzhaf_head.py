@@ -2,7 +2,7 @@
 
 import logging
 import os.path as osp
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, NamedTuple, Optional, Sequence, Union
 
 import torch
 from mmengine.logging import print_log
@@ -11,6 +11,7 @@ from torch import Tensor, nn
 
 from hbi.registry import MODELS
 from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
+from hbi.utils.distributed import all_gather_with_grad, with_global_mean_value
 
 from ..layers import (
     BanzhafEstimator,
@@ -42,6 +43,28 @@ def cat_features(features: Sequence[Features]) -> Features:
         key: torch.cat([feats[key] for feats in features])
         for key in features[0]
     }
+
+
+class PairTokens(NamedTuple):
+    """The tokens the Banzhaf game of each (text, video) pair is played on
+    (:meth:`HierarchicalBanzhafHead.pair_tokens`).
+
+    Attributes:
+        text (Tensor): (P, Lt, D), reconstructed with the pair's video when
+            the head has a reconstruction neck, else the single-modal tokens.
+        text_mask (Tensor | None): (P, Lt), None at merged levels.
+        video (Tensor): (P, Lv, D), likewise.
+        video_mask (Tensor | None): (P, Lv).
+        text_single (Tensor): The single-modal text tokens, (P, Lt, D).
+        video_single (Tensor): The single-modal video tokens, (P, Lv, D).
+    """
+
+    text: Tensor
+    text_mask: Optional[Tensor]
+    video: Tensor
+    video_mask: Optional[Tensor]
+    text_single: Tensor
+    video_single: Tensor
 
 
 @MODELS.register_module()
@@ -79,6 +102,13 @@ class HierarchicalBanzhafHead(BaseModule):
         mask_padded_inputs (bool): Zero padded tokens before merging, making
             the merged levels independent of what padded slots hold (the
             release does not; its token conv sees them). Defaults to False.
+        reconstruction (dict, optional): The journal version's
+            reconstruction neck (``CrossModalReconstruction``; its
+            ``embed_dim`` and ``num_levels`` default to the head's): the
+            Banzhaf maps of the positive pairs are then computed on
+            reconstructed tokens, with ``loss_reconstruction_{level}``
+            (``docs/en/methods/hbi_v2.md``). The similarity is unchanged.
+            None (default): the released computation.
         init_cfg (dict, optional): mmengine init config. Defaults to None.
 
     Shape:
@@ -101,6 +131,7 @@ class HierarchicalBanzhafHead(BaseModule):
         estimator_channels: int = 64,
         detach_self_distill_target: bool = False,
         mask_padded_inputs: bool = False,
+        reconstruction: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -159,6 +190,12 @@ class HierarchicalBanzhafHead(BaseModule):
         self.teacher = BanzhafEstimator(estimator_channels)
         self.teacher.requires_grad_(False)
         self.teacher.eval()
+        self.reconstruction = None
+        if reconstruction is not None:
+            neck = dict(reconstruction)
+            neck.setdefault('embed_dim', embed_dim)
+            neck.setdefault('num_levels', num_levels)
+            self.reconstruction = MODELS.build(neck)
         self.banzhaf_loss = BanzhafDistillationLoss(loss_weight=skl)
         self.self_distill_loss = LevelDistillationLoss(
             loss_weight=kl, detach_target=detach_self_distill_target
@@ -382,11 +419,67 @@ class HierarchicalBanzhafHead(BaseModule):
         return tuple(name for name in known if name in levels)
 
     @full_precision
+    def pair_tokens(
+        self,
+        text_features: Features,
+        video_features: Features,
+        level: str,
+        text_index: Optional[Tensor] = None,
+        video_index: Optional[Tensor] = None,
+    ) -> PairTokens:
+        """Tokens of the pairs ``(text_index[p], video_index[p])`` at
+        ``level`` that the Banzhaf game and its estimators see.
+
+        With the reconstruction neck, each side is re-expressed with the
+        pair's other side (words with the frames, frames with the words);
+        without it they are the single-modal tokens (the released
+        computation). None as both indices means the positive pairs
+        (text b with video b).
+
+        Returns:
+            PairTokens: Reconstructed and single-modal tokens, with masks.
+        """
+        if level not in self.levels:
+            raise ValueError(
+                f'HierarchicalBanzhafHead.pair_tokens: level {level!r} is '
+                f'not one of {self.levels}'
+            )
+
+        def side(features: Features, index: Optional[Tensor]):
+            tokens = features[f'{level}_tokens']
+            mask = features.get(f'{level}_mask')
+            if index is None:
+                return tokens, mask
+            return tokens[index], None if mask is None else mask[index]
+
+        text, text_mask = side(text_features, text_index)
+        video, video_mask = side(video_features, video_index)
+        if text.shape[0] != video.shape[0]:
+            raise ValueError(
+                'HierarchicalBanzhafHead.pair_tokens: got '
+                f'{text.shape[0]} texts and {video.shape[0]} videos for '
+                'the pairs'
+            )
+        if self.reconstruction is None:
+            return PairTokens(text, text_mask, video, video_mask, text, video)
+        step = self.levels.index(level)
+        return PairTokens(
+            self.reconstruction(text, text_mask, video, video_mask, step),
+            text_mask,
+            self.reconstruction(video, video_mask, text, text_mask, step),
+            video_mask,
+            text,
+            video,
+        )
+
+    @full_precision
     def loss(
         self,
         text_features: Features,
         video_features: Features,
         logit_scale: Union[Tensor, float],
+        local_text: Optional[Features] = None,
+        local_video: Optional[Features] = None,
     ) -> Dict[str, Tensor]:
         """Training losses of one gathered batch; text b pairs with video b.
 
@@ -394,8 +487,20 @@ class HierarchicalBanzhafHead(BaseModule):
         exp(logit_scale)); ``loss_banzhaf_{level}`` (only with a teacher:
         ``skl`` * KL between the frozen teacher and the level's estimator on
         the positive-pair matrices A_bb; the teacher's input and output are
-        detached, the student's input A_bb is not); and for action/event
+        detached, the student's input A_bb is not); with the reconstruction
+        neck, A_bb is computed on the reconstructed tokens
+        (:meth:`pair_tokens`) and ``loss_reconstruction_{level}`` keeps them
+        close to the single-modal ones; and for action/event
         ``loss_self_distill_{level}`` (``kl`` * KL from the entity level).
+
+        Per-pair work (the neck, the estimators) runs on this rank's own
+        pairs (``local_text`` / ``local_video``, the un-gathered features;
+        None on one process, meaning the gathered ones). The estimators'
+        maps are then gathered (with gradients) because the distillation
+        normalises over the batch axis too, so its value is that of one
+        process; the reconstruction loss is a mean over pairs, so this
+        rank's mean is used for the gradient (DDP averages ranks) and the
+        mean over ranks is its value.
 
         Returns:
             dict[str, Tensor]: Scalar losses.
@@ -411,30 +516,53 @@ class HierarchicalBanzhafHead(BaseModule):
         logit_scale = torch.as_tensor(
             logit_scale, device=text_features['entity_tokens'].device
         )
+        distributed = local_text is not None
+        pair_text = local_text if distributed else text_features
+        pair_video = local_video if distributed else video_features
         sims = self.similarity(text_features, video_features)
         losses = {}
         for index, level in enumerate(self.levels):
             losses[f'loss_contrastive_{level}'] = symmetric_info_nce(
                 sims[level], logit_scale
             )
-            if not self.use_banzhaf:
+            if not self.use_banzhaf and self.reconstruction is None:
                 continue
-            text_mask = text_features.get(f'{level}_mask')
-            video_mask = video_features.get(f'{level}_mask')
-            pairs = positive_pair_interaction(
-                text_features[f'{level}_tokens'],
-                text_mask,
-                video_features[f'{level}_tokens'],
-                video_mask,
-            )
-            student = self.banzhaf_estimators[index](pairs)
-            with torch.no_grad():
-                teacher = self.teacher(pairs.detach())
-            losses[f'loss_banzhaf_{level}'] = self.banzhaf_loss(
-                student, teacher, text_mask, video_mask
-            )
+            pairs = self.pair_tokens(pair_text, pair_video, level)
+            if self.reconstruction is not None:
+                losses[f'loss_reconstruction_{level}'] = (
+                    with_global_mean_value(self._reconstruction_loss(pairs))
+                )
+            if self.use_banzhaf:
+                losses[f'loss_banzhaf_{level}'] = self._banzhaf_loss(
+                    index, pairs, distributed
+                )
         for level in self.levels[1:]:
             losses[f'loss_self_distill_{level}'] = self.self_distill_loss(
                 sims[level], sims['entity']
             )
         return losses
+
+    def _reconstruction_loss(self, pairs: PairTokens) -> Tensor:
+        """Mean of the text side's and the video side's loss."""
+        neck = self.reconstruction
+        text = neck.loss(pairs.text, pairs.text_single, pairs.text_mask)
+        video = neck.loss(pairs.video, pairs.video_single, pairs.video_mask)
+        return (text + video) / 2
+
+    def _banzhaf_loss(
+        self, index: int, pairs: PairTokens, gather: bool
+    ) -> Tensor:
+        """Distillation of the teacher's map into level ``index``'s
+        estimator, both on this rank's pairs, gathered if ``gather``."""
+        maps = positive_pair_interaction(
+            pairs.text, pairs.text_mask, pairs.video, pairs.video_mask
+        )
+        student = self.banzhaf_estimators[index](maps)
+        with torch.no_grad():
+            teacher = self.teacher(maps.detach())
+        masks = (pairs.text_mask, pairs.video_mask)
+        if gather:
+            student, teacher, masks = all_gather_with_grad(
+                (student, teacher, masks)
+            )
+        return self.banzhaf_loss(student, teacher, *masks)

@@ -5,9 +5,11 @@ from .banzhaf_distillation_loss import (
 )
 from .contrastive_loss import SymmetricInfoNCELoss, symmetric_info_nce
 from .level_distillation_loss import LevelDistillationLoss
+from .reconstruction_loss import CosineReconstructionLoss
 
 __all__ = [
     'BanzhafDistillationLoss',
+    'CosineReconstructionLoss',
     'LevelDistillationLoss',
     'SymmetricInfoNCELoss',
     'reverse_axes',

@@ -189,14 +189,23 @@ class VideoTextRetriever(BaseVideoTextModel):
         inputs: Dict[str, Tensor],
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
-        """Losses over the batch gathered from all ranks (with gradients)."""
-        text = all_gather_with_grad(
-            self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        """Losses over the batch gathered from all ranks (with gradients);
+        the head also gets this rank's own features for its per-pair terms
+        (``local_text`` / ``local_video``, None on one process)."""
+        local_text = self.encode_text(
+            inputs['input_ids'], inputs['attention_mask']
         )
-        video = all_gather_with_grad(
-            self.encode_video(inputs['frames'], inputs['frame_mask'])
+        local_video = self.encode_video(inputs['frames'], inputs['frame_mask'])
+        text = all_gather_with_grad(local_text)
+        video = all_gather_with_grad(local_video)
+        single = text is local_text
+        return self.head.loss(
+            text,
+            video,
+            self.logit_scale,
+            local_text=None if single else local_text,
+            local_video=None if single else local_video,
         )
-        return self.head.loss(text, video, self.logit_scale)
 
     def predict(
         self,
