@@ -1,6 +1,8 @@
 from . import (
     backbones,
     data_preprocessors,
+    decoders,
+    encoder_decoders,
     heads,
     layers,
     losses,
@@ -14,6 +16,8 @@ from .functional import banzhaf_interaction
 __all__ = [
     'backbones',
     'data_preprocessors',
+    'decoders',
+    'encoder_decoders',
     'heads',
     'layers',
     'losses',

@@ -1,5 +1,6 @@
 """tools/test.py on 1 process vs tools/dist_test.sh on 2 CPU processes: the
-same matrix, bit for bit, on a world whose sizes do not divide by 2."""
+same matrix, bit for bit, on a world whose sizes do not divide by 2, for
+CLIP4Clip meanP and for HBI (three levels, merged tokens, fused score)."""
 
 import os
 import re
@@ -8,21 +9,26 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from hbi.evaluation.functional import dual_softmax, qb_norm, retrieval_metrics
+from hbi.models.layers import BanzhafEstimator
 from tests.test_tools.fast_config import (
     ROOT,
     load_generator,
     load_tool,
     write_fast_config,
+    write_fast_hbi_config,
 )
 from tests.test_tools.test_dist_train import _free_port
 
 
-@pytest.fixture(scope='module')
-def odd_run(tmp_path_factory):
-    """7 test videos, 35 captions, a config and a 1-epoch checkpoint."""
-    tmp = tmp_path_factory.mktemp('dist_test')
+@pytest.fixture(scope='module', params=['meanp', 'hbi'])
+def odd_run(request, tmp_path_factory):
+    """7 test videos, 35 captions, a config and a 1-epoch checkpoint of
+    meanP, or of HBI (Banzhaf terms on; fused score = entity + action +
+    event, so that every level is in the compared matrix)."""
+    tmp = tmp_path_factory.mktemp(f'dist_test_{request.param}')
     world = tmp / 'world'
     load_generator().generate_world(
         str(world),
@@ -46,9 +52,16 @@ def odd_run(tmp_path_factory):
             test_mode=True,
         ),
     )
-    cfg = write_fast_config(
+    write, model_args = write_fast_config, {}
+    if request.param == 'hbi':
+        teacher = tmp / 'teacher.pth'
+        torch.save(BanzhafEstimator(64).state_dict(), teacher)
+        write = write_fast_hbi_config
+        model_args = dict(teacher=teacher, head=dict(rate=(1.0, 1.0, 1.0)))
+    cfg = write(
         tmp / 'cfg.py',
         world,
+        **model_args,
         train_cfg=dict(max_epochs=1, val_begin=2),
         # 35 texts in blocks of 4: rank 0 owns 5 blocks (19 texts), rank 1
         # 4 blocks (16); 7 videos in batches of 3: rank 0 gets 4, rank 1 3.

@@ -284,23 +284,30 @@ def load_state_dict_checked(
     state_dict: StateDict,
     source: Optional[str] = None,
     allow_missing: Sequence[str] = (),
-) -> None:
+) -> List[str]:
     """``module.load_state_dict`` that first lists every problem at once.
 
     Args:
         module (nn.Module): Destination.
         state_dict (dict): Converted weights, named like ``module``'s.
         source (str, optional): File name for the error message.
-        allow_missing (Sequence[str]): Keys that may be absent (they keep
-            their current values). Defaults to ().
+        allow_missing (Sequence[str]): Name prefixes of the module's entries
+            that the file may lack (they keep their initialisation), e.g.
+            the decoder of a model initialised from a retriever.
+            Defaults to ().
+
+    Returns:
+        list[str]: The allowed entries the file lacked.
 
     Raises:
         ValueError: Listing missing keys, unexpected keys and shape
             mismatches (with both shapes), naming ``source``.
     """
     expected = module.state_dict()
-    allowed = set(allow_missing)
-    missing = [k for k in expected if k not in state_dict and k not in allowed]
+    missing = [k for k in expected if k not in state_dict]
+    prefixes = tuple(allow_missing)
+    kept = [k for k in missing if prefixes and k.startswith(prefixes)]
+    missing = [k for k in missing if k not in kept]
     unexpected = [k for k in state_dict if k not in expected]
     mismatched = [
         f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(expected[k].shape)}'
@@ -330,7 +337,8 @@ def load_state_dict_checked(
                 )
             )
         raise ValueError('\n'.join(lines))
-    module.load_state_dict(state_dict, strict=not allowed)
+    module.load_state_dict(state_dict, strict=not kept)
+    return kept
 
 
 def load_openai_clip_into(tower: nn.Module, path: str, part: str) -> None:

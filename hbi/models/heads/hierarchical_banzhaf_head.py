@@ -2,7 +2,7 @@
 
 import logging
 import os.path as osp
-from typing import Dict, NamedTuple, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 import torch
 from mmengine.logging import print_log
@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 from hbi.registry import MODELS
 from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
-from hbi.utils.distributed import all_gather_with_grad, with_global_mean_value
+from hbi.utils.distributed import all_gather_with_grad, global_mean_for_logging
 
 from ..layers import (
     BanzhafEstimator,
@@ -25,6 +25,7 @@ from ..losses.banzhaf_distillation_loss import BanzhafDistillationLoss
 from ..losses.contrastive_loss import symmetric_info_nce
 from ..losses.level_distillation_loss import LevelDistillationLoss
 from .full_precision import full_precision
+from .pair_tokens import PairTokens, select_pair_tokens
 
 LEVELS = ('entity', 'action', 'event')
 Features = Dict[str, Tensor]
@@ -43,28 +44,6 @@ def cat_features(features: Sequence[Features]) -> Features:
         key: torch.cat([feats[key] for feats in features])
         for key in features[0]
     }
-
-
-class PairTokens(NamedTuple):
-    """The tokens the Banzhaf game of each (text, video) pair is played on
-    (:meth:`HierarchicalBanzhafHead.pair_tokens`).
-
-    Attributes:
-        text (Tensor): (P, Lt, D), reconstructed with the pair's video when
-            the head has a reconstruction neck, else the single-modal tokens.
-        text_mask (Tensor | None): (P, Lt), None at merged levels.
-        video (Tensor): (P, Lv, D), likewise.
-        video_mask (Tensor | None): (P, Lv).
-        text_single (Tensor): The single-modal text tokens, (P, Lt, D).
-        video_single (Tensor): The single-modal video tokens, (P, Lv, D).
-    """
-
-    text: Tensor
-    text_mask: Optional[Tensor]
-    video: Tensor
-    video_mask: Optional[Tensor]
-    text_single: Tensor
-    video_single: Tensor
 
 
 @MODELS.register_module()
@@ -444,32 +423,14 @@ class HierarchicalBanzhafHead(BaseModule):
                 f'HierarchicalBanzhafHead.pair_tokens: level {level!r} is '
                 f'not one of {self.levels}'
             )
-
-        def side(features: Features, index: Optional[Tensor]):
-            tokens = features[f'{level}_tokens']
-            mask = features.get(f'{level}_mask')
-            if index is None:
-                return tokens, mask
-            return tokens[index], None if mask is None else mask[index]
-
-        text, text_mask = side(text_features, text_index)
-        video, video_mask = side(video_features, video_index)
-        if text.shape[0] != video.shape[0]:
-            raise ValueError(
-                'HierarchicalBanzhafHead.pair_tokens: got '
-                f'{text.shape[0]} texts and {video.shape[0]} videos for '
-                'the pairs'
-            )
-        if self.reconstruction is None:
-            return PairTokens(text, text_mask, video, video_mask, text, video)
-        step = self.levels.index(level)
-        return PairTokens(
-            self.reconstruction(text, text_mask, video, video_mask, step),
-            text_mask,
-            self.reconstruction(video, video_mask, text, text_mask, step),
-            video_mask,
-            text,
-            video,
+        return select_pair_tokens(
+            text_features,
+            video_features,
+            level,
+            text_index,
+            video_index,
+            self.reconstruction,
+            self.levels.index(level),
         )
 
     @full_precision
@@ -502,6 +463,17 @@ class HierarchicalBanzhafHead(BaseModule):
         rank's mean is used for the gradient (DDP averages ranks) and the
         mean over ranks is its value.
 
+        Args:
+            text_features (dict[str, Tensor]): Gathered
+                :meth:`encode_text` output, N items.
+            video_features (dict[str, Tensor]): Gathered
+                :meth:`encode_video` output, N items.
+            logit_scale (Tensor | float): Log inverse temperature.
+            local_text (dict[str, Tensor], optional): This rank's text
+                features; None on one process. Defaults to None.
+            local_video (dict[str, Tensor], optional): This rank's video
+                features; None on one process. Defaults to None.
+
         Returns:
             dict[str, Tensor]: Scalar losses.
         """
@@ -512,6 +484,11 @@ class HierarchicalBanzhafHead(BaseModule):
                 'HierarchicalBanzhafHead.loss: text_features and '
                 'video_features must hold the same number of '
                 f'pairs, got {num_texts} and {num_videos}'
+            )
+        if (local_text is None) != (local_video is None):
+            raise ValueError(
+                'HierarchicalBanzhafHead.loss: give both local_text and '
+                'local_video, or neither'
             )
         logit_scale = torch.as_tensor(
             logit_scale, device=text_features['entity_tokens'].device
@@ -530,7 +507,7 @@ class HierarchicalBanzhafHead(BaseModule):
             pairs = self.pair_tokens(pair_text, pair_video, level)
             if self.reconstruction is not None:
                 losses[f'loss_reconstruction_{level}'] = (
-                    with_global_mean_value(self._reconstruction_loss(pairs))
+                    global_mean_for_logging(self._reconstruction_loss(pairs))
                 )
             if self.use_banzhaf:
                 losses[f'loss_banzhaf_{level}'] = self._banzhaf_loss(

@@ -72,9 +72,9 @@ class MeanPoolingHead(BaseModule):
         local_text: Optional[Dict[str, Tensor]] = None,
         local_video: Optional[Dict[str, Tensor]] = None,
     ) -> Dict[str, Tensor]:
-        """The contrastive loss of the gathered batch; ``local_text`` /
+        """Symmetric InfoNCE of the gathered batch. ``local_text`` /
         ``local_video`` (this rank's features) are accepted for the head
-        protocol and unused (no per-pair term)."""
+        protocol; this head has no per-pair term."""
         sim = self.similarity(text, video)['fused']
         return dict(
             loss_contrastive=self.loss_weight

@@ -3,12 +3,14 @@ from .banzhaf_distillation_loss import (
     reverse_axes,
     softmax_kl_divergence,
 )
+from .caption_cross_entropy_loss import CaptionCrossEntropyLoss
 from .contrastive_loss import SymmetricInfoNCELoss, symmetric_info_nce
 from .level_distillation_loss import LevelDistillationLoss
 from .reconstruction_loss import CosineReconstructionLoss
 
 __all__ = [
     'BanzhafDistillationLoss',
+    'CaptionCrossEntropyLoss',
     'CosineReconstructionLoss',
     'LevelDistillationLoss',
     'SymmetricInfoNCELoss',

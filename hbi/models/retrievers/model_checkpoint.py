@@ -126,7 +126,7 @@ def load_state_dict_with_new_modules(
         model,
         state_dict,
         source=source,
-        allow_missing=[key for keys in new.values() for key in keys],
+        allow_missing=[f'{name}.' for name in new],
     )
     if new:
         print_log(

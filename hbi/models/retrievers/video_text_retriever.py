@@ -116,7 +116,15 @@ class VideoTextRetriever(BaseVideoTextModel):
     def encode_video(self, frames: Tensor, frame_mask: Tensor) -> dict:
         """Features of every level for each video, computed once per video.
 
-        Only real frames go through the vision tower; padded ones stay 0.
+        As released (``docs/en/methods/hbi.md`` A1), a padded frame slot is
+        an all-zero image in the normalised pixel space that goes through
+        the vision tower and the temporal module like a real frame: the
+        token-wise interaction masks it, but the merge step's convolution
+        reads it, so the action and event levels of a video shorter than
+        ``max_frames`` depend on it. Its tower output is the same for every
+        slot, so the tower runs on the real frames plus ONE zero frame per
+        batch, whose output fills every padded slot; what ``frames`` holds
+        at padded slots is never read.
         """
         if frames.dim() != 5:
             raise ValueError(
@@ -134,10 +142,14 @@ class VideoTextRetriever(BaseVideoTextModel):
         # are queued while it runs (boolean ``tokens[real] = ...`` waited).
         index = frame_mask.flatten().bool().nonzero().squeeze(1)
         flat = frames.flatten(0, 1)
-        frame_emb = self.video_encoder(flat.index_select(0, index))
-        tokens = frame_emb.new_zeros(flat.shape[0], *frame_emb.shape[1:])
+        zero_frame = flat.new_zeros(1, *flat.shape[1:])
+        emb = self.video_encoder(
+            torch.cat([flat.index_select(0, index), zero_frame])
+        )
+        frame_emb, padded_emb = emb[:-1], emb[-1:]
+        tokens = padded_emb.expand(flat.shape[0], *emb.shape[1:])
         tokens = tokens.index_copy(0, index, frame_emb).view(
-            *frames.shape[:2], *frame_emb.shape[1:]
+            *frames.shape[:2], *emb.shape[1:]
         )
         tokens = self.temporal(tokens, frame_mask)
         return self.head.encode_video(tokens, frame_mask)
@@ -189,22 +201,32 @@ class VideoTextRetriever(BaseVideoTextModel):
         inputs: Dict[str, Tensor],
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
-        """Losses over the batch gathered from all ranks (with gradients);
-        the head also gets this rank's own features for its per-pair terms
-        (``local_text`` / ``local_video``, None on one process)."""
-        local_text = self.encode_text(
-            inputs['input_ids'], inputs['attention_mask']
-        )
-        local_video = self.encode_video(inputs['frames'], inputs['frame_mask'])
+        """Losses over the batch gathered from all ranks (with gradients)."""
+        text = self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        video = self.encode_video(inputs['frames'], inputs['frame_mask'])
+        return self.retrieval_loss(text, video)
+
+    def retrieval_loss(
+        self, local_text: dict, local_video: dict
+    ) -> Dict[str, Tensor]:
+        """The head's losses of this rank's encoded pairs (text b with video
+        b).
+
+        The head gets the features gathered from all ranks (with gradients)
+        and, on more than one process, this rank's own (``local_text`` /
+        ``local_video``, None on one process, where they are the gathered
+        ones) for its per-pair terms; see
+        :func:`hbi.utils.distributed.all_gather_with_grad`.
+        """
         text = all_gather_with_grad(local_text)
         video = all_gather_with_grad(local_video)
-        single = text is local_text
+        gathered = text is not local_text
         return self.head.loss(
             text,
             video,
             self.logit_scale,
-            local_text=None if single else local_text,
-            local_video=None if single else local_video,
+            local_text=local_text if gathered else None,
+            local_video=local_video if gathered else None,
         )
 
     def predict(
