@@ -54,6 +54,16 @@ def select_pair_tokens(
     Shape:
         - text_index, video_index: (P,).
     """
+    if text_index is not None and reconstruction is not None:
+        return _indexed_pairs(
+            text_features,
+            video_features,
+            level,
+            text_index,
+            video_index,
+            reconstruction,
+            step,
+        )
     text, text_mask = _side(text_features, level, text_index)
     video, video_mask = _side(video_features, level, video_index)
     if text.shape[0] != video.shape[0]:
@@ -70,4 +80,37 @@ def select_pair_tokens(
         video_mask,
         text,
         video,
+    )
+
+
+def _indexed_pairs(
+    text_features: Features,
+    video_features: Features,
+    level: str,
+    text_index: Tensor,
+    video_index: Tensor,
+    reconstruction: nn.Module,
+    step: int,
+) -> PairTokens:
+    """Given pairs of items: the neck's per-item work once per item."""
+    if text_index.shape != video_index.shape:
+        raise ValueError(
+            f'pair tokens: got {len(text_index)} text indices and '
+            f'{len(video_index)} video indices for the pairs'
+        )
+    text = text_features[f'{level}_tokens']
+    video = video_features[f'{level}_tokens']
+    text_mask = text_features.get(f'{level}_mask')
+    video_mask = video_features.get(f'{level}_mask')
+    return PairTokens(
+        reconstruction.forward_pairs(
+            text, text_mask, text_index, video, video_mask, video_index, step
+        ),
+        None if text_mask is None else text_mask[text_index],
+        reconstruction.forward_pairs(
+            video, video_mask, video_index, text, text_mask, text_index, step
+        ),
+        None if video_mask is None else video_mask[video_index],
+        text[text_index],
+        video[video_index],
     )

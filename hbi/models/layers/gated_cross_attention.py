@@ -7,11 +7,15 @@ The building block of the reconstruction neck (``docs/en/methods/hbi_v2.md``):
     r = LN_out(x + g * c)
 
 The attention itself is torch's :class:`torch.nn.MultiheadAttention`.
+:meth:`GatedCrossAttention.forward_pairs` computes the same for many pairs
+of few items (the re-ranking stage: each text with its top-k videos), with
+what depends on one item only computed once per item.
 """
 
 from typing import Optional
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import normal_init
 from torch import Tensor, nn
 
@@ -74,6 +78,66 @@ class GatedCrossAttention(nn.Module):
         )[0]
         if other_mask is not None:
             out = out * (~empty).to(out.dtype)[:, None, None]
+        return out
+
+    def forward_pairs(
+        self,
+        x: Tensor,
+        x_mask: Optional[Tensor],
+        x_index: Tensor,
+        other: Tensor,
+        other_mask: Optional[Tensor],
+        other_index: Tensor,
+    ) -> Tensor:
+        """``forward(x[x_index], ..., other[other_index], ...)`` for P pairs
+        of few items, with the per-item work done once per item.
+
+        The LayerNorms, the query / key / value projections and the gate's
+        ``x`` half depend on one item only, so they run once per item; the
+        attention (:func:`torch.nn.functional.scaled_dot_product_attention`
+        with the module's own weights), the output projection and the rest
+        of the gate run per pair. Equal to the pair-by-pair result up to
+        float rounding.
+
+        Shape:
+            - x: (Nx, L, D); x_mask: (Nx, L); x_index: (P,).
+            - other: (No, M, D); other_mask: (No, M); other_index: (P,).
+            - output: (P, L, D).
+        """
+        attn, dim = self.attn, x.shape[-1]
+        w_q, w_k, w_v = attn.in_proj_weight.split(dim)
+        b_q, b_k, b_v = attn.in_proj_bias.split(dim)
+        w_gx, w_gc = self.gate.weight.split(dim, dim=1)
+
+        def heads(t: Tensor) -> Tensor:  # (N, L, D) -> (N, H, L, D / H)
+            return t.unflatten(-1, (attn.num_heads, -1)).transpose(1, 2)
+
+        query = heads(F.linear(self.norm_query(x), w_q, b_q))
+        context = self.norm_context(other)
+        keys = heads(F.linear(context, w_k, b_k))
+        values = heads(F.linear(context, w_v, b_v))
+        mask, empty = None, None
+        if other_mask is not None:
+            padded = other_mask <= 0
+            empty = padded.all(dim=1)
+            mask = ~(padded & ~empty[:, None])[other_index][:, None, None]
+        out = F.scaled_dot_product_attention(
+            query[x_index], keys[other_index], values[other_index], mask
+        )
+        context_out = attn.out_proj(out.transpose(1, 2).flatten(2))
+        if empty is not None:
+            context_out = (
+                context_out
+                * (~empty[other_index]).to(out.dtype)[:, None, None]
+            )
+        rows = x[x_index]
+        gate = torch.sigmoid(
+            F.linear(x, w_gx, self.gate.bias)[x_index]
+            + F.linear(context_out, w_gc)
+        )
+        out = self.norm_out(rows + gate * context_out)
+        if x_mask is not None:
+            out = torch.where((x_mask[x_index] > 0).unsqueeze(-1), out, rows)
         return out
 
     def forward(

@@ -81,13 +81,38 @@ class CrossModalReconstruction(BaseModule):
     ) -> Tensor:
         """``x`` re-expressed with ``other`` (item b of ``x`` with item b of
         ``other``) at ``level`` (0 entity, 1 action, 2 event)."""
+        return self._block(level)(x, x_mask, other, other_mask)
+
+    def forward_pairs(
+        self,
+        x: Tensor,
+        x_mask: Optional[Tensor],
+        x_index: Tensor,
+        other: Tensor,
+        other_mask: Optional[Tensor],
+        other_index: Tensor,
+        level: int = 0,
+    ) -> Tensor:
+        """``forward`` of the pairs ``(x[x_index[p]], other[other_index[p]])``
+        with the per-item work done once per item
+        (:meth:`GatedCrossAttention.forward_pairs`), for many pairs of few
+        items (re-ranking).
+
+        Shape:
+            - x: (Nx, L, D); x_index, other_index: (P,); other: (No, M, D).
+            - output: (P, L, D).
+        """
+        return self._block(level).forward_pairs(
+            x, x_mask, x_index, other, other_mask, other_index
+        )
+
+    def _block(self, level: int) -> GatedCrossAttention:
         if not 0 <= level < self.num_levels:
             raise ValueError(
                 f'CrossModalReconstruction: level {level} is not in '
                 f'[0, {self.num_levels})'
             )
-        block = self.blocks[0 if self.share_levels else level]
-        return block(x, x_mask, other, other_mask)
+        return self.blocks[0 if self.share_levels else level]
 
     def loss(
         self, reconstructed: Tensor, x: Tensor, x_mask: Optional[Tensor]

@@ -165,3 +165,32 @@ def test_bad_inputs():
     block = _block()
     with pytest.raises(ValueError, match='one B'):
         block(torch.zeros(2, 3, D), None, torch.zeros(3, 3, D), None)
+
+
+@pytest.mark.parametrize('share_levels', [True, False])
+def test_pairs_of_items_equal_the_pair_by_pair_operator(share_levels):
+    """forward_pairs (per-item work once, output projection and gate folded
+    into the values) gives the operator on the gathered pairs, masks and
+    an item without real keys included."""
+    neck = _neck(share_levels=share_levels, num_levels=2)
+    with torch.no_grad():
+        for p in neck.parameters():
+            if p.dim() == 1:
+                p.add_(torch.randn_like(p) * 0.3)
+    x, x_mask, other, other_mask = _tokens()
+    x_index = torch.tensor([0, 1, 1, 2, 0, 2, 2])
+    other_index = torch.tensor([2, 0, 2, 1, 1, 0, 2])
+    for level in (0, 1):
+        with torch.no_grad():
+            got = neck.forward_pairs(
+                x, x_mask, x_index, other, other_mask, other_index, level
+            )
+        block = neck.blocks[0 if share_levels else level]
+        want = reference_reconstruction(
+            block,
+            x[x_index],
+            x_mask[x_index],
+            other[other_index],
+            other_mask[other_index],
+        )
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
