@@ -132,16 +132,6 @@ def teacher(
         ),
     )
     cfg.work_dir, cfg.experiment_name = work_dir, osp.basename(work_dir)
-    cfg.param_scheduler = [
-        dict(
-            type='WarmupCosineLR',
-            warmup=0.1,
-            by_epoch=True,
-            begin=0,
-            end=epochs,
-            convert_to_iter_based=True,
-        )
-    ]
     runner = HBIRunner.from_cfg(cfg)
     runner.train()
     DEMO._load_module(
