@@ -23,6 +23,10 @@ writes every run's metrics to ``<work-dir>/results.json``. A finished stage
 
     python benchmarks/hbi_v2_synthetic.py --seeds 0 1 2
     python benchmarks/hbi_v2_synthetic.py --seeds 0 --epochs 1   # smoke run
+
+On a loaded machine: ``--only-shared`` first, then one process per seed
+(``--seeds 1`` ...), then ``--seeds 0 1 2`` again to print the table (all
+stages are then found done).
 """
 
 import argparse
@@ -149,10 +153,10 @@ def _data(args) -> dict:
 
 
 def shared_stages(args) -> dict:
-    """meanP and the two teachers, trained once (seed ``args.seeds[0]``)
-    and shared by every seed's HBI runs."""
+    """meanP and the two teachers, trained once (``--shared-seed``) and
+    shared by every seed's HBI runs."""
     root = osp.join(args.work_dir, 'shared')
-    options = dict(_data(args), **{'randomness.seed': args.seeds[0]})
+    options = dict(_data(args), **{'randomness.seed': args.shared_seed})
     meanp_options = dict(options)
     if args.epochs:
         meanp_options['train_cfg.max_epochs'] = args.epochs
@@ -225,9 +229,18 @@ def main(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/hbi_v2_synthetic')
     parser.add_argument('--epochs', type=int, help='override max_epochs')
     parser.add_argument('--estimator-epochs', type=int, default=3)
+    parser.add_argument('--shared-seed', type=int, default=0)
+    parser.add_argument(
+        '--only-shared',
+        action='store_true',
+        help='train meanP and the teachers only (then the seeds may run '
+        'as parallel processes, one --seeds S each)',
+    )
     args = parser.parse_args(argv)
     DEMO.ensure_world(args.data_root)
     shared = shared_stages(args)
+    if args.only_shared:
+        return
     all_results = {seed: run_seed(seed, shared, args) for seed in args.seeds}
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(dict(shared=shared, seeds=all_results), f, indent=2)

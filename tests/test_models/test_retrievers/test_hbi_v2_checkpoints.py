@@ -132,3 +132,30 @@ def test_v2_with_the_neck_off_is_exactly_v1(tmp_path):
     assert losses[0].keys() == losses[1].keys()
     for key, value in losses[0].items():
         assert torch.equal(losses[1][key], value), key
+
+
+def test_gradients_of_the_v2_terms_reach_the_neck_and_the_towers(tmp_path):
+    """The Banzhaf distillation on reconstructed maps and the
+    reconstruction loss alone (no contrastive term) train the neck, the
+    text tower and the vision tower."""
+    cfg = Config.fromfile(str(V2_SYNTHETIC))
+    teacher = tmp_path / 'teacher.pth'
+    torch.manual_seed(1)
+    torch.save(BanzhafEstimator(64).state_dict(), teacher)
+    cfg.model.head.teacher_checkpoint = str(teacher)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model.to_dict())
+    model.init_weights()
+    losses = model.loss(_batch(cfg))
+    terms = [
+        v for k, v in losses.items() if 'banzhaf' in k or 'reconstruction' in k
+    ]
+    assert len(terms) == 6
+    sum(terms).backward()
+    for part in ('head.reconstruction', 'text_encoder', 'video_encoder'):
+        grads = [
+            p.grad.abs().sum()
+            for name, p in model.named_parameters()
+            if name.startswith(part) and p.grad is not None
+        ]
+        assert grads and sum(grads) > 0, part
