@@ -24,9 +24,10 @@ writes every run's metrics to ``<work-dir>/results.json``. A finished stage
     python benchmarks/hbi_v2_synthetic.py --seeds 0 1 2
     python benchmarks/hbi_v2_synthetic.py --seeds 0 --epochs 1   # smoke run
 
-On a loaded machine: ``--only-shared`` first, then one process per seed
-(``--seeds 1`` ...), then ``--seeds 0 1 2`` again to print the table (all
-stages are then found done).
+On a loaded machine, set ``OMP_NUM_THREADS=1`` (OpenMP's busy waiting makes
+each step several times slower otherwise) and run ``--only-shared`` first,
+then one process per seed (``--seeds 1`` ...), then ``--seeds 0 1 2`` again
+to print the table (all stages are then found done).
 """
 
 import argparse
