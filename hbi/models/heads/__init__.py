@@ -5,6 +5,7 @@ from .hierarchical_banzhaf_head import (
     index_select_features,
 )
 from .mean_pooling_head import MeanPoolingHead
+from .pair_tokens import PairTokens, select_pair_tokens
 from .released_hbi_names import (
     convert_released_hbi_head,
     released_head_key_to_hbi,
@@ -14,6 +15,8 @@ __all__ = [
     'CaptionHead',
     'HierarchicalBanzhafHead',
     'MeanPoolingHead',
+    'PairTokens',
+    'select_pair_tokens',
     'cat_features',
     'index_select_features',
     'convert_released_hbi_head',

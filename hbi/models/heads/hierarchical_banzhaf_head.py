@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from hbi.registry import MODELS
 from hbi.utils.checkpoint_files import load_checkpoint_file
-from hbi.utils.distributed import all_gather_with_grad
+from hbi.utils.distributed import all_gather_with_grad, global_mean_for_logging
 from hbi.utils.pretrained_files import (
     check_pretrained_file,
     weights_come_from_checkpoint,
@@ -28,6 +28,7 @@ from ..losses.banzhaf_distillation_loss import BanzhafDistillationLoss
 from ..losses.contrastive_loss import symmetric_info_nce
 from ..losses.level_distillation_loss import LevelDistillationLoss
 from .full_precision import full_precision
+from .pair_tokens import PairTokens, select_pair_tokens
 
 LEVELS = ('entity', 'action', 'event')
 #: Where a missing teacher file comes from (named in the error).
@@ -100,6 +101,13 @@ class HierarchicalBanzhafHead(BaseModule):
         mask_padded_inputs (bool): Zero padded tokens before merging, making
             the merged levels independent of what padded slots hold (the
             release does not; its token conv sees them). Defaults to False.
+        reconstruction (dict, optional): The journal version's
+            reconstruction neck (``CrossModalReconstruction``; its
+            ``embed_dim`` and ``num_levels`` default to the head's): the
+            Banzhaf maps of the positive pairs are then computed on
+            reconstructed tokens, with ``loss_reconstruction_{level}``
+            (``docs/en/methods/hbi_v2.md``). The similarity is unchanged.
+            None (default): the released computation.
         init_cfg (dict, optional): mmengine init config. Defaults to None.
 
     Shape:
@@ -122,6 +130,7 @@ class HierarchicalBanzhafHead(BaseModule):
         estimator_channels: int = 64,
         detach_self_distill_target: bool = False,
         mask_padded_inputs: bool = False,
+        reconstruction: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -180,6 +189,12 @@ class HierarchicalBanzhafHead(BaseModule):
         self.teacher = BanzhafEstimator(estimator_channels)
         self.teacher.requires_grad_(False)
         self.teacher.eval()
+        self.reconstruction = None
+        if reconstruction is not None:
+            neck = dict(reconstruction)
+            neck.setdefault('embed_dim', embed_dim)
+            neck.setdefault('num_levels', num_levels)
+            self.reconstruction = MODELS.build(neck)
         self.banzhaf_loss = BanzhafDistillationLoss(loss_weight=skl)
         self.self_distill_loss = LevelDistillationLoss(
             loss_weight=kl, detach_target=detach_self_distill_target
@@ -405,6 +420,42 @@ class HierarchicalBanzhafHead(BaseModule):
         return tuple(name for name in known if name in levels)
 
     @full_precision
+    def pair_tokens(
+        self,
+        text_features: Features,
+        video_features: Features,
+        level: str,
+        text_index: Optional[Tensor] = None,
+        video_index: Optional[Tensor] = None,
+    ) -> PairTokens:
+        """Tokens of the pairs ``(text_index[p], video_index[p])`` at
+        ``level`` that the Banzhaf game and its estimators see.
+
+        With the reconstruction neck, each side is re-expressed with the
+        pair's other side (words with the frames, frames with the words);
+        without it they are the single-modal tokens (the released
+        computation). None as both indices means the positive pairs
+        (text b with video b).
+
+        Returns:
+            PairTokens: Reconstructed and single-modal tokens, with masks.
+        """
+        if level not in self.levels:
+            raise ValueError(
+                f'HierarchicalBanzhafHead.pair_tokens: level {level!r} is '
+                f'not one of {self.levels}'
+            )
+        return select_pair_tokens(
+            text_features,
+            video_features,
+            level,
+            text_index,
+            video_index,
+            self.reconstruction,
+            self.levels.index(level),
+        )
+
+    @full_precision
     def loss(
         self,
         text_features: Features,
@@ -419,15 +470,20 @@ class HierarchicalBanzhafHead(BaseModule):
         exp(logit_scale)); ``loss_banzhaf_{level}`` (only with a teacher:
         ``skl`` * KL between the frozen teacher and the level's estimator on
         the positive-pair matrices A_bb; the teacher's input and output are
-        detached, the student's input A_bb is not); and for action/event
+        detached, the student's input A_bb is not); with the reconstruction
+        neck, A_bb is computed on the reconstructed tokens
+        (:meth:`pair_tokens`) and ``loss_reconstruction_{level}`` keeps them
+        close to the single-modal ones; and for action/event
         ``loss_self_distill_{level}`` (``kl`` * KL from the entity level).
 
-        On several processes ``local_text`` / ``local_video`` are this
-        rank's own features (``text_features`` / ``video_features`` are
-        gathered from every rank): the estimators run on the local positive
-        pairs only, and their maps (and the teacher's) are gathered for the
-        KL, whose second term normalises over the batch axis (A9), so it is
-        computed on the global batch like the contrastive terms.
+        Per-pair work (the neck, the estimators) runs on this rank's own
+        pairs (``local_text`` / ``local_video``, the un-gathered features;
+        None on one process, meaning the gathered ones). The estimators'
+        maps are then gathered (with gradients) because the distillation
+        normalises over the batch axis too, so its value is that of one
+        process; the reconstruction loss is a mean over pairs, so this
+        rank's mean is used for the gradient (DDP averages ranks) and the
+        mean over ranks is its value.
 
         Args:
             text_features (dict[str, Tensor]): Gathered
@@ -459,18 +515,25 @@ class HierarchicalBanzhafHead(BaseModule):
         logit_scale = torch.as_tensor(
             logit_scale, device=text_features['entity_tokens'].device
         )
+        distributed = local_text is not None
+        pair_text = local_text if distributed else text_features
+        pair_video = local_video if distributed else video_features
         sims = self.similarity(text_features, video_features)
         losses = {}
         for index, level in enumerate(self.levels):
             losses[f'loss_contrastive_{level}'] = symmetric_info_nce(
                 sims[level], logit_scale
             )
+            if not self.use_banzhaf and self.reconstruction is None:
+                continue
+            pairs = self.pair_tokens(pair_text, pair_video, level)
+            if self.reconstruction is not None:
+                losses[f'loss_reconstruction_{level}'] = (
+                    global_mean_for_logging(self._reconstruction_loss(pairs))
+                )
             if self.use_banzhaf:
                 losses[f'loss_banzhaf_{level}'] = self._banzhaf_loss(
-                    index,
-                    local_text if local_text is not None else text_features,
-                    local_video if local_video is not None else video_features,
-                    gather=local_text is not None,
+                    index, pairs, distributed
                 )
         for level in self.levels[1:]:
             losses[f'loss_self_distill_{level}'] = self.self_distill_loss(
@@ -478,33 +541,27 @@ class HierarchicalBanzhafHead(BaseModule):
             )
         return losses
 
+    def _reconstruction_loss(self, pairs: PairTokens) -> Tensor:
+        """Mean of the text side's and the video side's loss."""
+        neck = self.reconstruction
+        text = neck.loss(pairs.text, pairs.text_single, pairs.text_mask)
+        video = neck.loss(pairs.video, pairs.video_single, pairs.video_mask)
+        return (text + video) / 2
+
     def _banzhaf_loss(
-        self, index: int, text: Features, video: Features, gather: bool
+        self, index: int, pairs: PairTokens, gather: bool
     ) -> Tensor:
-        """Level ``index``'s Banzhaf distillation (A9) on the positive pairs
-        of ``text`` / ``video``; with ``gather`` the student's and teacher's
-        maps are gathered from every rank first."""
-        level = self.levels[index]
-        text_mask = text.get(f'{level}_mask')
-        video_mask = video.get(f'{level}_mask')
-        pairs = positive_pair_interaction(
-            text[f'{level}_tokens'],
-            text_mask,
-            video[f'{level}_tokens'],
-            video_mask,
+        """Distillation of the teacher's map into level ``index``'s
+        estimator, both on this rank's pairs, gathered if ``gather``."""
+        maps = positive_pair_interaction(
+            pairs.text, pairs.text_mask, pairs.video, pairs.video_mask
         )
-        maps = dict(
-            student=self.banzhaf_estimators[index](pairs),
-            text_mask=text_mask,
-            video_mask=video_mask,
-        )
+        student = self.banzhaf_estimators[index](maps)
         with torch.no_grad():
-            maps['teacher'] = self.teacher(pairs.detach())
+            teacher = self.teacher(maps.detach())
+        masks = (pairs.text_mask, pairs.video_mask)
         if gather:
-            maps = all_gather_with_grad(maps)
-        return self.banzhaf_loss(
-            maps['student'],
-            maps['teacher'],
-            maps['text_mask'],
-            maps['video_mask'],
-        )
+            student, teacher, masks = all_gather_with_grad(
+                (student, teacher, masks)
+            )
+        return self.banzhaf_loss(student, teacher, *masks)

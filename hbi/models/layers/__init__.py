@@ -1,4 +1,5 @@
 from .banzhaf_estimator import BanzhafEstimator
+from .gated_cross_attention import GatedCrossAttention
 from .token_merging import (
     ClusterTokenMerge,
     TokenClusterBlock,
@@ -9,6 +10,7 @@ from .weighted_token_interaction import (
     TokenWeightHead,
     masked_token_weights,
     normalize_tokens,
+    paired_token_interaction,
     positive_pair_interaction,
     weighted_token_interaction,
 )
@@ -16,12 +18,14 @@ from .weighted_token_interaction import (
 __all__ = [
     'BanzhafEstimator',
     'ClusterTokenMerge',
+    'GatedCrossAttention',
     'TokenClusterBlock',
     'dpc_knn_cluster',
     'merge_clusters',
     'TokenWeightHead',
     'masked_token_weights',
     'normalize_tokens',
+    'paired_token_interaction',
     'positive_pair_interaction',
     'weighted_token_interaction',
 ]

@@ -122,6 +122,42 @@ def positive_pair_interaction(
     )
 
 
+def paired_token_interaction(
+    text_tokens: Tensor,
+    text_mask: Optional[Tensor],
+    text_weight_logits: Tensor,
+    video_tokens: Tensor,
+    video_mask: Optional[Tensor],
+    video_weight_logits: Tensor,
+) -> Tensor:
+    """WTI similarity (A4) of pair p = (text p, video p) only: the diagonal
+    of :func:`weighted_token_interaction`, for tokens that depend on the
+    pair (e.g. reconstructed ones).
+
+    Args:
+        text_tokens (Tensor): (P, Lt, D).
+        text_mask (Tensor, optional): (P, Lt); None = all real.
+        text_weight_logits (Tensor): (P, Lt).
+        video_tokens (Tensor): (P, Lv, D).
+        video_mask (Tensor, optional): (P, Lv).
+        video_weight_logits (Tensor): (P, Lv).
+
+    Returns:
+        Tensor: One similarity per pair, shape (P,).
+    """
+    inter = positive_pair_interaction(
+        text_tokens, text_mask, video_tokens, video_mask
+    )
+    text_part = (
+        masked_token_weights(text_weight_logits, text_mask) * inter.amax(dim=2)
+    ).sum(dim=1)
+    video_part = (
+        masked_token_weights(video_weight_logits, video_mask)
+        * inter.amax(dim=1)
+    ).sum(dim=1)
+    return (text_part + video_part) / 2.0
+
+
 class InteractionSide(NamedTuple):
     """One side of the WTI, prepared once per call (see :func:`prepare_side`).
 

@@ -9,6 +9,7 @@ from .clover_loss import CloverLoss
 from .contrastive_loss import SymmetricInfoNCELoss, symmetric_info_nce
 from .level_distillation_loss import LevelDistillationLoss
 from .multi_level_alignment_loss import MultiLevelAlignmentLoss
+from .reconstruction_loss import CosineReconstructionLoss
 from .retrieval_extra_loss import BaseRetrievalLoss, RetrievalLossBatch
 from .token_aware_contrastive_loss import (
     TokenAwareContrastiveLoss,
@@ -22,6 +23,7 @@ __all__ = [
     'CascadeFusionLoss',
     'CloverLoss',
     'CaptionCrossEntropyLoss',
+    'CosineReconstructionLoss',
     'LevelDistillationLoss',
     'MultiLevelAlignmentLoss',
     'RetrievalLossBatch',

@@ -1,3 +1,4 @@
+from .cross_modal_reconstruction import CrossModalReconstruction
 from .fusion_encoder import FusionEncoder
 from .identity_temporal import IdentityTemporal
 from .temporal_lstm import TemporalLSTM
@@ -5,6 +6,7 @@ from .temporal_transformer import TemporalTransformer
 
 __all__ = [
     'FusionEncoder',
+    'CrossModalReconstruction',
     'IdentityTemporal',
     'TemporalLSTM',
     'TemporalTransformer',

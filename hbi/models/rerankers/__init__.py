@@ -1,5 +1,6 @@
 from .base_reranker import BaseReranker
 from .fusion_reranker import FusionReranker
+from .reconstruction_reranker import ReconstructionReranker
 from .reranking_stage import (
     pair_lookup,
     rerank_ranked_lists,
@@ -12,6 +13,7 @@ from .similarity_reranker import SimilarityReranker
 __all__ = [
     'BaseReranker',
     'FusionReranker',
+    'ReconstructionReranker',
     'SimilarityReranker',
     'pair_lookup',
     'rerank_ranked_lists',

@@ -17,13 +17,12 @@ The estimator's input is the unscaled A (what the head feeds it).
 """
 
 import contextlib
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from hbi.models.backbones.openai_clip_conversion import load_state_dict_checked
 from hbi.models.functional.banzhaf import banzhaf_interaction
 from hbi.models.layers import BanzhafEstimator, positive_pair_interaction
 from hbi.registry import MODELS
@@ -38,6 +37,7 @@ from hbi.utils.label_cache import (
 from hbi.utils.pretrained_files import weights_from_checkpoint
 
 from .base import BaseVideoTextModel, SampleList
+from .model_checkpoint import load_state_dict_with_new_modules
 
 #: Bumped when the label computation changes, so old cache files are unused.
 LABEL_VERSION = 'hbi-A8-monte-carlo-v2'
@@ -56,7 +56,12 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
     the temporal module's frame embeddings (exactly the tokens HBI's head
     receives), their masks, and the weight logits of the retriever's head if
     it has them (HBI's ``entity_weight_logits``); a head without token
-    weights (CLIP4Clip meanP) plays with uniform weights (zero logits). The
+    weights (CLIP4Clip meanP) plays with uniform weights (zero logits). A
+    head with ``pair_tokens`` (HBI) gives the tokens the game is played on:
+    with its reconstruction neck (the journal version), the pair's
+    reconstructed tokens, so the teacher is trained on the kind of map the
+    head later distils it on (the labels then depend on the neck's weights,
+    which are part of the frozen retriever's fingerprint). The
     retriever is frozen and always in eval mode (no dropout); only
     ``estimator`` trains.
 
@@ -77,6 +82,12 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
             checked: every key must match). None keeps the config's own
             initialisation (e.g. OpenAI CLIP through the towers'
             ``pretrained``). Defaults to None.
+        retriever_new_modules (Sequence[str]): Modules of the retriever that
+            ``retriever_checkpoint`` may lack entirely (they keep their
+            initialisation, and the log lists them), e.g. ``('head',)`` to
+            play the game of an HBI head at its initialisation on the towers
+            of a meanP checkpoint. The reconstruction neck is always allowed
+            to be missing. Defaults to ().
         estimator_channels (int): Width of the estimator. Defaults to 64.
         num_samples (int, optional): Monte-Carlo coalitions per pair; None
             for exact labels (small games only). Defaults to 100 (released).
@@ -101,6 +112,7 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
         self,
         retriever: dict,
         retriever_checkpoint: Optional[str] = None,
+        retriever_new_modules: Sequence[str] = (),
         estimator_channels: int = 64,
         num_samples: Optional[int] = 100,
         scale: float = 1000.0,
@@ -126,6 +138,7 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
         self.retriever.requires_grad_(False)
         self.estimator = BanzhafEstimator(estimator_channels)
         self.retriever_checkpoint = retriever_checkpoint
+        self.retriever_new_modules = tuple(retriever_new_modules)
         self.num_samples = num_samples
         self.scale = float(scale)
         self.seed = int(seed)
@@ -165,8 +178,11 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
             (k[7:] if k.startswith('module.') else k): v
             for k, v in state.items()
         }
-        load_state_dict_checked(
-            self.retriever, state, self.retriever_checkpoint
+        load_state_dict_with_new_modules(
+            self.retriever,
+            state,
+            self.retriever_checkpoint,
+            also=self.retriever_new_modules,
         )
 
     def init_weights(self) -> None:
@@ -221,6 +237,14 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
         v_logits = video.get(
             'entity_weight_logits', v_tokens.new_zeros(v_mask.shape)
         )
+        pair_tokens = getattr(self.retriever.head, 'pair_tokens', None)
+        if pair_tokens is not None:
+            # The head's own game tokens: reconstructed with the paired
+            # item when it has a reconstruction neck (so the teacher learns
+            # the maps it is later distilled on), else exactly the tokens
+            # captured above.
+            game = pair_tokens(text, video, 'entity')
+            t_tokens, v_tokens = game.text, game.video
         return dict(
             pairs=positive_pair_interaction(
                 t_tokens, t_mask, v_tokens, v_mask

@@ -81,19 +81,79 @@ def read_model_checkpoint(
     return checkpoint, converted, layout
 
 
+def modules_new_to(
+    model: nn.Module,
+    state_dict: Dict[str, Tensor],
+    also: Sequence[str] = (),
+) -> Dict[str, List[str]]:
+    """Submodules that may be missing from a checkpoint and are: those whose
+    class sets ``init_when_missing_from_checkpoint`` (e.g. HBI-v2's
+    reconstruction neck, absent from v1 checkpoints) or whose name is in
+    ``also``, and none of whose keys ``state_dict`` holds.
+
+    Returns:
+        dict[str, list[str]]: Module name -> its state-dict keys.
+    """
+    new = {}
+    for name, module in model.named_modules():
+        if name not in also and not getattr(
+            module, 'init_when_missing_from_checkpoint', False
+        ):
+            continue
+        if any(name.startswith(f'{parent}.') for parent in new):
+            continue
+        keys = [f'{name}.{key}' for key in module.state_dict()]
+        if keys and not any(key in state_dict for key in keys):
+            new[name] = keys
+    return new
+
+
+def load_state_dict_with_new_modules(
+    model: nn.Module,
+    state_dict: Dict[str, Tensor],
+    source: str,
+    also: Sequence[str] = (),
+) -> List[str]:
+    """A checked load (:func:`load_state_dict_checked`) where the modules of
+    :func:`modules_new_to` (``also``: more module names) keep their
+    initialisation; they are listed in the log (WARNING) and returned. Any
+    other missing key is an error, and so is a new module that the
+    checkpoint holds only in part."""
+    new = modules_new_to(model, state_dict, also)
+    load_state_dict_checked(
+        model,
+        state_dict,
+        source=source,
+        allow_missing=[f'{name}.' for name in new],
+    )
+    if new:
+        print_log(
+            f'{source} has no weights for '
+            + ', '.join(
+                f'{name} ({len(keys)} tensors)' for name, keys in new.items()
+            )
+            + ': new in this model, they keep their initialisation',
+            logger='current',
+            level=logging.WARNING,
+        )
+    return list(new)
+
+
 def load_converted_state(
     model: nn.Module, converted: Dict[str, Tensor], layout: str, source: str
 ) -> None:
     """Load weights from :func:`read_model_checkpoint` into ``model``.
 
     An OpenAI CLIP file fills the towers and ``logit_scale`` (each tower
-    checked); every other layout must match the whole model.
+    checked); every other layout must match the whole model, except modules
+    new to it (:func:`modules_new_to`: a released v1 checkpoint in an HBI-v2
+    model), which keep their initialisation and are logged.
 
     Raises:
         ValueError: Names or shapes that do not match (all listed).
     """
     if layout != 'openai_clip':
-        load_state_dict_checked(model, converted, source=source)
+        load_state_dict_with_new_modules(model, converted, source)
         return
     for name in ('text_encoder', 'video_encoder'):
         part = {
