@@ -1,3 +1,9 @@
+from .caption import (
+    CAPTION_METRICS,
+    caption_scores,
+    check_java,
+    format_caption_table,
+)
 from .rescoring import dual_softmax, qb_norm
 from .retrieval import (
     format_retrieval_table,
@@ -8,6 +14,10 @@ from .retrieval import (
 )
 
 __all__ = [
+    'CAPTION_METRICS',
+    'caption_scores',
+    'check_java',
+    'format_caption_table',
     'text_to_video_ranks',
     'video_to_text_ranks',
     'recall_summary',
