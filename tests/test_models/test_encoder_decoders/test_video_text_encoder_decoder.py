@@ -170,6 +170,26 @@ def test_loss_terms_and_caption_loss_value(model):
     }
 
 
+def test_caption_loss_over_a_restricted_output():
+    model = _model().eval()
+    inputs = _inputs()
+    targets, mask = inputs['caption_target_ids'], inputs['caption_mask']
+    vocabulary = sorted(set(targets[mask.bool()].tolist()) | {7, 99})
+    model.decoder.restrict_output(vocabulary)
+    columns = model.decoder.output_columns()
+    feats = model.extract_feat(inputs)
+    memory, memory_mask = model.encode_memory(feats['video'])
+    logits = model.decoder(
+        inputs['caption_input_ids'], mask, memory, memory_mask
+    )['logits'][..., columns]
+    remapped = torch.searchsorted(columns, targets.clamp(max=49407))
+    expected = _smoothed_ce(logits, remapped, mask)
+    torch.testing.assert_close(model.loss(inputs)['loss_caption'], expected)
+    model.decoder.restrict_output([7, 99])
+    with pytest.raises(ValueError, match='outside the decoder.s restricted'):
+        model.loss(inputs)
+
+
 def test_padding_is_never_counted_but_id_0_inside_a_caption_is(model):
     model.eval()
     inputs = _inputs()
