@@ -7,6 +7,7 @@ from . import (
     layers,
     losses,
     necks,
+    rerankers,
     retrievers,
     tokenizers,
 )
@@ -21,6 +22,7 @@ __all__ = [
     'layers',
     'losses',
     'necks',
+    'rerankers',
     'retrievers',
     'tokenizers',
     'banzhaf_interaction',

@@ -4,22 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from hbi.apis import VideoSearchIndex, compare_two_stage
-from tests.test_apis.search_helpers import build_model, split_of
+from hbi.apis import compare_two_stage
+from hbi.models.rerankers import SimilarityReranker
+from tests.test_apis.search_helpers import make_index, split_of
 
-
-def _index(cfg, folder, seed=0, **kwargs):
-    data = cfg.test_dataloader.dataset
-    return VideoSearchIndex(
-        build_model(cfg, seed),
-        str(folder),
-        data.video_pipeline,
-        data.text_pipeline,
-        data.get('pack'),
-        batch_size=3,
-        first_stage='torch',
-        **kwargs,
-    )
+_index = make_index
 
 
 @pytest.mark.parametrize('head', ['hbi', 'meanp'])
@@ -28,7 +17,9 @@ def test_full_depth_two_stage_equals_exhaustive(configs, tmp_path, head):
     paths, ids, captions, gt = split_of(cfg)
     captions, gt = captions[::3], gt[::3]  # 17 queries, 2 per video or so
     index = _index(cfg, tmp_path / 'idx', block_size=4)
-    assert index.index_videos(paths, ids) == dict(indexed=10, skipped=0)
+    assert index.index_videos(paths, ids) == dict(
+        indexed=10, skipped=0, invalid=0
+    )
     assert index.video_ids == ids
     text = index.encode_queries(captions)
     n = len(ids)
@@ -97,9 +88,11 @@ def test_interrupted_indexing_resumes_without_recomputing(configs, tmp_path):
     resumed.model.encode_video = counting
     later = []
     out = resumed.index_videos(paths, ids, on_batch=later.append)
-    assert out == dict(indexed=4, skipped=6)
+    assert out == dict(indexed=4, skipped=6, invalid=0)
     assert sum(encoded) == 4 and later == [ids[6:9], ids[9:]]
-    assert resumed.index_videos(paths, ids) == dict(indexed=0, skipped=10)
+    assert resumed.index_videos(paths, ids) == dict(
+        indexed=0, skipped=10, invalid=0
+    )
     assert sum(encoded) == 4
 
     assert resumed.video_ids == straight.video_ids
@@ -135,3 +128,41 @@ def test_bad_ids_and_empty_index(configs, tmp_path):
         index.search(['a red circle'], k=1, rerank_depth=2)
     with pytest.raises(FileNotFoundError, match='no \\*.mp4'):
         index.index_folder(str(tmp_path))
+
+
+def test_search_runs_the_models_reranking_stage(configs, tmp_path):
+    cfg = configs['hbi']
+    paths, ids, captions, _ = split_of(cfg)
+    index = _index(cfg, tmp_path / 'idx')
+    index.index_videos(paths, ids)
+    queries = captions[::7]
+    text = index.encode_queries(queries)
+    with torch.no_grad():
+        sims = index.model.similarity(text, index.store.features())
+    fused, event = sims['fused'].numpy(), sims['event'].numpy()
+    n, weight = len(ids), 0.5
+    for depth in (n, 3):
+        index.model.reranker = SimilarityReranker('event', depth, weight)
+        for first_stage in (None, n):  # exhaustive, two-stage at full depth
+            hits = index.search(queries, k=n, rerank_depth=first_stage)
+            for q, row in enumerate(hits):
+                order = sorted(range(n), key=lambda v: (-fused[q, v], v))
+                top = order[:depth]
+                final = {v: fused[q, v] + weight * event[q, v] for v in top}
+                want = sorted(top, key=lambda v: (-final[v], top.index(v)))
+                want += order[depth:]
+                assert [h.index for h in row] == want
+                assert [h.reranked for h in row] == [True] * depth + [
+                    False
+                ] * (n - depth)
+                for h in row:
+                    expect = (
+                        final[h.index] if h.reranked else fused[q, h.index]
+                    )
+                    assert h.score == pytest.approx(expect, abs=1e-5)
+    # fewer results than the depth: still the re-ranked head of the list
+    three = index.search(queries, k=2, rerank_depth=None)
+    assert [len(r) for r in three] == [2] * len(queries)
+    assert all(h.reranked for r in three for h in r)
+    plain = index.search(queries, k=2, rerank_depth=None, rerank=False)
+    assert not any(h.reranked for r in plain for h in r)

@@ -31,10 +31,8 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 )
 
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.dataset import Compose, pseudo_collate  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner.checkpoint import _load_checkpoint  # noqa: E402
 from mmengine.utils import import_modules_from_strings  # noqa: E402
 
 from hbi.models.backbones.openai_clip_conversion import load_state_dict_checked  # noqa: E402
@@ -48,8 +46,8 @@ from hbi.models.retrievers.released_hbi_checkpoint import (
 )  # noqa: E402
 from hbi.models.tokenizers import CLIPBPETokenizer  # noqa: E402
 from hbi.registry import MODELS, TRANSFORMS  # noqa: E402
-from hbi.utils import load_config  # noqa: E402
-from hbi.utils.checkpoint_compat import trusted_checkpoint_globals  # noqa
+from hbi.utils import ConfigOptionsAction, load_config  # noqa: E402
+from hbi.utils.checkpoint_files import load_checkpoint_file  # noqa
 from hbi.visualization import LevelMap, plot_banzhaf_maps  # noqa: E402
 
 LEVELS = ('entity', 'action', 'event')
@@ -68,15 +66,19 @@ def parse_args(argv=None):
     parser.add_argument('--num-samples', type=int, default=100)
     parser.add_argument('--scale', type=float, default=1000.0)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=ConfigOptionsAction,
+        help='override config keys, e.g. data_root=DIR',
+    )
     return parser.parse_args(argv)
 
 
 def build_model(cfg, checkpoint: str) -> torch.nn.Module:
     """The config's model with the checkpoint's weights (checked)."""
     model = MODELS.build(cfg.model)
-    with trusted_checkpoint_globals():
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+    ckpt = load_checkpoint_file(checkpoint)
     state = ckpt.get('state_dict', ckpt)
     state = {
         (k[7:] if k.startswith('module.') else k): v for k, v in state.items()

@@ -12,7 +12,8 @@ ann_file = 'annotations/MSRVTT_data.json'
 # more than the tiny model on this world.
 video_pipeline = [
     dict(
-        type='FrameCache',  # cache in videos/.frame_cache
+        # cache_dir: $HBI_FRAME_CACHE_DIR or ~/.cache/hbi/frame_cache
+        type='FrameCache',
         loader=dict(
             type='LoadVideoFrames',
             max_frames=_base_.max_frames,
