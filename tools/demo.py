@@ -18,7 +18,10 @@ sys.path.insert(0, ROOT)
 from mmengine.hooks import CheckpointHook  # noqa: E402
 
 from hbi.engine.runner import HBIRunner  # noqa: E402
-from hbi.evaluation.functional import format_retrieval_table  # noqa: E402
+from hbi.evaluation.functional import (  # noqa: E402
+    format_caption_table,
+    format_retrieval_table,
+)
 from hbi.utils import load_config  # noqa: E402
 
 MEANP = (
@@ -28,6 +31,10 @@ MEANP = (
 HBI = 'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
 ESTIMATOR = (
     'configs/banzhaf/banzhaf-estimator_vit-tiny-p8_1xb64-10e_synthetic.py'
+)
+CAPTION = (
+    'configs/captioning/hbi_v2/'
+    'hbi-v2_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
 )
 
 
@@ -92,7 +99,9 @@ def _best_checkpoint(runner) -> str:
     return best or osp.join(runner.work_dir, f'epoch_{runner.epoch}.pth')
 
 
-def run(config: str, work_dir: str, cfg_options: dict) -> dict:
+def train_and_test(config: str, work_dir: str, cfg_options: dict):
+    """Train ``config``, test its best checkpoint; the result and the
+    runner (whose model and datasets later stages may use)."""
     cfg = load_config(osp.join(ROOT, config), cfg_options)
     cfg.work_dir = work_dir
     cfg.experiment_name = osp.basename(work_dir)
@@ -103,12 +112,68 @@ def run(config: str, work_dir: str, cfg_options: dict) -> dict:
     best = _best_checkpoint(runner)
     runner.load_checkpoint(best)
     metrics = runner.test()
-    return dict(
+    result = dict(
         config=config,
         train_seconds=round(train_s, 1),
         checkpoint=best,
         metrics=metrics,
     )
+    return result, runner
+
+
+def run(config: str, work_dir: str, cfg_options: dict) -> dict:
+    return train_and_test(config, work_dir, cfg_options)[0]
+
+
+def run_captioning(
+    work_dir: str, cfg_options: dict, retriever_checkpoint: str = ''
+) -> dict:
+    """The captioning stage: train the HBI encoder-decoder (retrieval losses
+    on; its retriever initialised from ``retriever_checkpoint``, e.g. the
+    HBI stage's, when given), caption the test videos (beam 3) and score
+    them, and score two baselines the same way (CaptionMetric's
+    pycocoevalcap path, all 5 references): the most frequent training
+    caption for every video, and the first caption of the training video
+    nearest by the model's retrieval embedding (first-stage vector).
+
+    Returns:
+        dict: ``train_seconds``, ``checkpoint``, ``metrics`` (the model's
+        ``caption/*``), ``baselines`` ({name: scores}), ``seconds``.
+    """
+    from hbi.apis import most_frequent_caption, nearest_video_captions
+    from hbi.evaluation.functional import caption_scores_of_sets
+
+    start = time.time()
+    options = dict(cfg_options)
+    options['test_cfg.dump'] = osp.join(work_dir, 'captions.json')
+    if retriever_checkpoint:
+        options['model.retriever_checkpoint'] = retriever_checkpoint
+    result, runner = train_and_test(CAPTION, work_dir, options)
+    test = runner.test_dataloader.dataset
+    train = runner.train_dataloader.dataset.with_modality('video')
+    references = {
+        video['video_id']: [test.texts[t]['caption'] for t in refs]
+        for video, refs in zip(test.videos, test.video_texts)
+    }
+    frequent = most_frequent_caption([t['caption'] for t in train.texts])
+    nearest = nearest_video_captions(
+        runner.model,
+        train,
+        test,
+        batch_size=runner.test_dataloader.batch_size,
+        num_workers=runner.test_dataloader.num_workers,
+    )
+    result['baselines'] = caption_scores_of_sets(
+        {
+            f'most frequent training caption ("{frequent}")': dict.fromkeys(
+                references, frequent
+            ),
+            'nearest training video (retrieval embedding)': nearest,
+        },
+        references,
+    )
+    result['seconds'] = round(time.time() - start, 1)
+    return result
 
 
 def main(argv=None):
@@ -123,6 +188,11 @@ def main(argv=None):
         'and train HBI against it (about 3 more minutes)',
     )
     parser.add_argument('--estimator-epochs', type=int, default=3)
+    parser.add_argument(
+        '--skip-captioning',
+        action='store_true',
+        help='leave out the captioning stage',
+    )
     args = parser.parse_args(argv)
     start = time.time()
     ensure_world(args.data_root)
@@ -146,10 +216,21 @@ def main(argv=None):
         hbi_options['model.head.teacher_checkpoint'] = teacher
         name = 'HBI (with Banzhaf teacher)'
     results[name] = run(HBI, osp.join(args.work_dir, 'hbi'), hbi_options)
+    captioning = {}
+    if not args.skip_captioning:
+        captioning = run_captioning(
+            osp.join(args.work_dir, 'captioning'),
+            options,
+            retriever_checkpoint=results[name]['checkpoint'],
+        )
     out = osp.join(args.work_dir, 'metrics.json')
     with open(out, 'w') as f:
         json.dump(
-            dict(results=results, total_seconds=round(time.time() - start, 1)),
+            dict(
+                results=results,
+                captioning=captioning,
+                total_seconds=round(time.time() - start, 1),
+            ),
             f,
             indent=2,
         )
@@ -160,6 +241,18 @@ def main(argv=None):
             f'test split of the synthetic world)'
         )
         print(format_retrieval_table(res['metrics']))
+    if captioning:
+        print(
+            'Captioning, HBI encoder-decoder initialised from the HBI row '
+            f'(trained {captioning["train_seconds"]} s, stage '
+            f'{captioning["seconds"]} s; 500 test videos x 5 references)'
+        )
+        print(
+            format_caption_table(
+                {'HBI encoder-decoder (beam 3)': captioning['metrics']}
+                | captioning['baselines']
+            )
+        )
     print(
         f'chance R@1 = {100 / 500:.2f}%;  metrics written to {out};  '
         f'total {time.time() - start:.0f} s'

@@ -1,6 +1,7 @@
 from .caption import (
     CAPTION_METRICS,
     caption_scores,
+    caption_scores_of_sets,
     check_java,
     format_caption_table,
 )
@@ -16,6 +17,7 @@ from .retrieval import (
 __all__ = [
     'CAPTION_METRICS',
     'caption_scores',
+    'caption_scores_of_sets',
     'check_java',
     'format_caption_table',
     'text_to_video_ranks',

@@ -110,7 +110,32 @@ def caption_scores(
         ValueError: Videos missing on one side, without references, or a
             prediction that is not a string (naming them).
     """
-    _check_inputs(predictions, references)
+    ((scores, videos),) = caption_scores_of_sets(
+        {'': predictions}, references, per_video=True
+    ).values()
+    return (scores, videos) if per_video else scores
+
+
+def caption_scores_of_sets(
+    prediction_sets: Mapping[str, Mapping[str, str]],
+    references: Mapping[str, Sequence[str]],
+    per_video: bool = False,
+) -> Dict[str, Union[Dict[str, float], Tuple[Dict[str, float], dict]]]:
+    """:func:`caption_scores` of several prediction sets (e.g. a model and
+    baselines) against the same references, with one run of the Java
+    tokenizer and one METEOR process for all of them.
+
+    Args:
+        prediction_sets (Mapping[str, Mapping[str, str]]): Predictions per
+            set name.
+        references (Mapping[str, Sequence[str]]): As :func:`caption_scores`.
+        per_video (bool): As :func:`caption_scores`.
+
+    Returns:
+        dict: Per set name, what :func:`caption_scores` returns.
+    """
+    for predictions in prediction_sets.values():
+        _check_inputs(predictions, references)
     check_java()
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
@@ -118,32 +143,38 @@ def caption_scores(
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
     ids = list(references)
-    tokenizer = PTBTokenizer()
-    refs = tokenizer.tokenize(
-        {v: [{'caption': str(c)} for c in references[v]] for v in ids}
-    )
-    preds = tokenizer.tokenize({v: [{'caption': predictions[v]}] for v in ids})
-    bleu, bleu_each = Bleu(4).compute_score(refs, preds, verbose=0)
+    captions = {
+        ('ref', v): [{'caption': str(c)} for c in references[v]] for v in ids
+    }
+    for index, predictions in enumerate(prediction_sets.values()):
+        captions.update(
+            {(index, v): [{'caption': predictions[v]}] for v in ids}
+        )
+    tokens = PTBTokenizer().tokenize(captions)
+    refs = {v: tokens[('ref', v)] for v in ids}
+    results = {}
     with _meteor() as meteor:
-        meteor_score, meteor_each = meteor.compute_score(refs, preds)
-    rouge, rouge_each = Rouge().compute_score(refs, preds)
-    cider, cider_each = Cider().compute_score(refs, preds)
-    values = [*bleu, meteor_score, rouge, cider]
-    scores = {
-        name: 100.0 * float(value)
-        for name, value in zip(CAPTION_METRICS, values)
-    }
-    if not per_video:
-        return scores
-    each = [*bleu_each, meteor_each, rouge_each, cider_each]
-    videos = {
-        video_id: {
-            name: 100.0 * float(column[row])
-            for name, column in zip(CAPTION_METRICS, each)
-        }
-        for row, video_id in enumerate(ids)
-    }
-    return scores, videos
+        for index, name in enumerate(prediction_sets):
+            preds = {v: tokens[(index, v)] for v in ids}
+            bleu, bleu_each = Bleu(4).compute_score(refs, preds, verbose=0)
+            meteor_score, meteor_each = meteor.compute_score(refs, preds)
+            rouge, rouge_each = Rouge().compute_score(refs, preds)
+            cider, cider_each = Cider().compute_score(refs, preds)
+            values = [*bleu, meteor_score, rouge, cider]
+            scores = {
+                metric: 100.0 * float(value)
+                for metric, value in zip(CAPTION_METRICS, values)
+            }
+            each = [*bleu_each, meteor_each, rouge_each, cider_each]
+            videos = {
+                video_id: {
+                    metric: 100.0 * float(column[row])
+                    for metric, column in zip(CAPTION_METRICS, each)
+                }
+                for row, video_id in enumerate(ids)
+            }
+            results[name] = (scores, videos) if per_video else scores
+    return results
 
 
 def format_caption_table(rows: Mapping[str, Mapping[str, float]]) -> str:

@@ -4,7 +4,11 @@ import math
 
 import pytest
 
-from hbi.evaluation.functional import caption, caption_scores
+from hbi.evaluation.functional import (
+    caption,
+    caption_scores,
+    caption_scores_of_sets,
+)
 
 REFERENCES = {
     # the prediction equals the third reference once PTB-tokenised
@@ -20,7 +24,20 @@ PREDICTIONS = {
 
 
 def test_scores_use_every_reference_and_score_empty_as_zero():
-    scores, videos = caption_scores(PREDICTIONS, REFERENCES, per_video=True)
+    # Two sets scored in one Java session, each on its own.
+    first_refs = {v: refs[0] for v, refs in REFERENCES.items()}
+    both = caption_scores_of_sets(
+        {'model': PREDICTIONS, 'oracle': first_refs},
+        REFERENCES,
+        per_video=True,
+    )
+    scores, videos = both['model']
+    oracle, oracle_videos = both['oracle']
+    for name in ('BLEU-1', 'ROUGE-L'):
+        assert oracle[name] == pytest.approx(100, abs=1e-4)
+    assert all(
+        v['ROUGE-L'] == pytest.approx(100) for v in oracle_videos.values()
+    )
     assert list(videos) == list(REFERENCES)
     # Only the third reference matches: every reference is used.
     assert videos['exact']['BLEU-4'] == pytest.approx(100, abs=1e-4)
