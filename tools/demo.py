@@ -34,7 +34,7 @@ ESTIMATOR = (
 )
 CAPTION = (
     'configs/captioning/hbi_v2/'
-    'hbi-v2_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
+    'hbi-v2_vit-tiny-p8-hbi-pre_1xb64-u12-4e_synthetic.py'
 )
 
 

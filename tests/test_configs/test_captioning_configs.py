@@ -29,6 +29,7 @@ def test_there_are_captioning_configs():
         'hbi-v2_vit-base-p32-clip-pre_8xb16-u12-5e_msrvtt.py',
         'hbi-v2_vit-base-p32-clip-pre_8xb16-u12-5e_msvd.py',
         'hbi-v2_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py',
+        'hbi-v2_vit-tiny-p8-hbi-pre_1xb64-u12-4e_synthetic.py',
     }
 
 
@@ -67,6 +68,7 @@ def _strip(model_cfg):
     for tower in ('text_encoder', 'video_encoder'):
         model_cfg[tower]['pretrained'] = None
     model_cfg['head']['teacher_checkpoint'] = None
+    model_cfg['retriever_checkpoint'] = None
     return model_cfg
 
 

@@ -2,8 +2,9 @@
 
 import logging
 import math
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
+import torch
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
@@ -19,6 +20,8 @@ from .level_token_memory import LevelTokenMemory, MemoryPart
 
 #: State-dict prefixes of what this model adds to a retriever.
 OWN_MODULES = ('decoder.', 'memory.', 'task_heads.')
+#: How the decoder's token table relates to the text tower's.
+TIE_MODES = ('share', 'copy', 'none')
 
 
 @MODELS.register_module()
@@ -57,8 +60,12 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
             task heads may add (each gets a level embedding). Defaults to ().
         retrieval_loss_weight (float): Weight of the retrieval losses.
             Defaults to 1.0.
-        tie_text_embedding (bool): Share the text tower's token table with
-            the decoder (input and output). Defaults to True.
+        tie_text_embedding (str | bool): How the decoder's token table
+            relates to the CLIP text tower's: ``'share'`` (True): one
+            parameter for both, input and output; ``'copy'``: the decoder's
+            own table, initialised from the text tower's (after
+            ``retriever_checkpoint`` is loaded); ``'none'`` (False): its own
+            table, initialised at random. Defaults to ``'share'``.
         retriever_checkpoint (str, optional): A retriever checkpoint (any
             layout ``tools/test.py`` loads) loaded on top of the
             initialisation; the decoder, memory and task heads keep theirs
@@ -83,7 +90,7 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
         memory_levels: Sequence[str] = ('entity', 'action', 'event'),
         extra_memory_parts: Sequence[str] = (),
         retrieval_loss_weight: float = 1.0,
-        tie_text_embedding: bool = True,
+        tie_text_embedding: Union[str, bool] = 'share',
         retriever_checkpoint: Optional[str] = None,
         init_temporal_from_text: bool = False,
         init_logit_scale: float = math.log(1 / 0.07),
@@ -105,13 +112,22 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
                 'VideoTextEncoderDecoder: task_heads is empty; give e.g. '
                 "dict(caption=dict(type='CaptionHead'))"
             )
+        tie = {True: 'share', False: 'none'}.get(
+            tie_text_embedding, tie_text_embedding
+        )
+        if tie not in TIE_MODES:
+            raise ValueError(
+                f'tie_text_embedding must be one of {TIE_MODES} (or a bool),'
+                f' got {tie_text_embedding!r}'
+            )
+        self.tie_text_embedding = tie
         embed_dim = self.text_encoder.embed_dim
         decoder = dict(decoder)
         decoder.setdefault('memory_dim', embed_dim)
-        if tie_text_embedding:
+        if tie != 'none':
             decoder.setdefault('embedding_dim', self.text_encoder.width)
         self.decoder = MODELS.build(decoder)
-        if tie_text_embedding:
+        if tie == 'share':
             self.decoder.tie_token_embedding(self.text_token_embedding)
         self.memory_levels = tuple(memory_levels)
         self.memory = LevelTokenMemory(
@@ -129,10 +145,15 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
         return self.text_encoder.text_model.embeddings.token_embedding
 
     def init_weights(self) -> None:
-        """Initialise, then load ``retriever_checkpoint`` if given."""
+        """Initialise, load ``retriever_checkpoint`` if given, then copy the
+        text tower's token table into the decoder's (``'copy'``)."""
         super().init_weights()
         if self.retriever_checkpoint:
             self.load_retriever_checkpoint(self.retriever_checkpoint)
+        if self.tie_text_embedding == 'copy':
+            table = self.decoder.lm.token_table.weight
+            with torch.no_grad():
+                table.copy_(self.text_token_embedding.weight)
 
     def load_retriever_checkpoint(self, filename: str) -> None:
         """Load a retriever's weights; the added modules keep theirs.

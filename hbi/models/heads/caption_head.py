@@ -44,7 +44,10 @@ class CaptionHead(BaseModule):
     Shape:
         - inputs: ``caption_input_ids`` [B, L] (start token, words, end,
           padding), ``caption_target_ids`` [B, L] (the same shifted by one),
-          ``caption_mask`` [B, L] (1 where the target is a real token).
+          ``caption_mask`` [B, L] (1 where the target is a real token); or
+          [B, K, L] each, K captions of each video against its one memory
+          (``TokenizeCaptionForDecoder(num_captions=K)``; rows with no real
+          target are left out).
     """
 
     def __init__(
@@ -86,6 +89,13 @@ class CaptionHead(BaseModule):
             return {}
         input_ids, targets, mask = (inputs[key] for key in CAPTION_KEYS)
         memory, memory_mask = model.encode_memory(features['video'])
+        if input_ids.dim() == 3:  # [B, K, L]: K captions per video
+            per_video = input_ids.shape[1]
+            input_ids, targets, mask = (
+                x.flatten(0, 1) for x in (input_ids, targets, mask)
+            )
+            memory = memory.repeat_interleave(per_video, dim=0)
+            memory_mask = memory_mask.repeat_interleave(per_video, dim=0)
         hidden = model.decoder(
             input_ids, mask, memory, memory_mask, return_logits=False
         )['hidden']

@@ -190,6 +190,40 @@ def test_caption_loss_over_a_restricted_output():
         model.loss(inputs)
 
 
+def test_several_captions_per_video_share_its_memory(model):
+    model.eval()
+    inputs = _inputs()
+    keys = ('caption_input_ids', 'caption_target_ids', 'caption_mask')
+    # Video b is taught caption b and caption (b + 1) % 3; a padding row
+    # (no target) is left out of the mean.
+    order = torch.tensor([[0, 1], [1, 2], [2, 0]])
+    several = dict(inputs)
+    for key in keys:
+        several[key] = torch.stack(
+            [inputs[key][order[:, 0]], inputs[key][order[:, 1]]], dim=1
+        )
+    several['caption_mask'][2, 1] = 0
+    feats = model.extract_feat(inputs)
+    memory, memory_mask = model.encode_memory(feats['video'])
+    terms = []
+    for b, k in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]:
+        row = {key: several[key][b, k : k + 1] for key in keys}
+        logits = model.decoder(
+            row['caption_input_ids'],
+            row['caption_mask'],
+            memory[b : b + 1],
+            memory_mask[b : b + 1],
+        )['logits']
+        terms.append(
+            _smoothed_ce(
+                logits, row['caption_target_ids'], row['caption_mask']
+            )
+        )
+    torch.testing.assert_close(
+        model.loss(several)['loss_caption'], torch.stack(terms).mean()
+    )
+
+
 def test_padding_is_never_counted_but_id_0_inside_a_caption_is(model):
     model.eval()
     inputs = _inputs()
@@ -275,3 +309,36 @@ def test_needs_a_task_head():
                 task_heads={},
             )
         )
+
+
+@pytest.mark.parametrize(
+    'generation, message',
+    [
+        (dict(max_length=1), 'max_length .* >= 2, got 1'),
+        (dict(num_beams=0), 'num_beams .* >= 1 .*got 0'),
+    ],
+)
+def test_caption_head_refuses_bad_generation_settings(generation, message):
+    with pytest.raises(ValueError, match=message):
+        MODELS.build(dict(type='CaptionHead', generation=generation))
+
+
+def test_copied_or_own_token_table():
+    copied = _model(tie_text_embedding='copy')
+    table = copied.decoder.lm.token_table
+    assert table is not copied.text_token_embedding
+    torch.testing.assert_close(
+        table.weight, copied.text_token_embedding.weight
+    )
+    assert 'decoder.lm.token_embedding.weight' in copied.state_dict()
+    # Its own parameter: the caption loss moves it, not the text tower's.
+    copied.eval()
+    copied.loss(_inputs())['loss_caption'].backward()
+    assert table.weight.grad.abs().sum() > 0
+    assert copied.text_token_embedding.weight.grad is None
+    own = _model(tie_text_embedding=False)
+    assert not torch.equal(
+        own.decoder.lm.token_table.weight, own.text_token_embedding.weight
+    )
+    with pytest.raises(ValueError, match='tie_text_embedding must be one'):
+        _model(tie_text_embedding='tied')
