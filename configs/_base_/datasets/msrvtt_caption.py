@@ -9,13 +9,9 @@ dataset_type = 'MSRVTTCaptionDataset'
 data_root = 'data/msrvtt'
 ann_file = 'annotations/MSRVTT_data.json'
 
-text_pipeline = [
-    *_base_.text_pipeline,
-    dict(type='TokenizeCaptionForDecoder', max_length=_base_.caption_length),
-]
+text_pipeline = [*_base_.text_pipeline, _base_.caption_transform]
 pack = dict(
-    type='PackVideoTextInputs',
-    max_frames=_base_.max_frames,
+    _base_.pack,
     text_keys=('input_ids', 'attention_mask', *_base_.caption_keys),
 )
 train_dataloader = dict(

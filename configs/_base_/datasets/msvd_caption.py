@@ -9,13 +9,9 @@ data_root = 'data/msvd'
 ann_file = 'raw-captions.pkl'
 data_prefix = dict(video='YouTubeClips')
 
-text_pipeline = [
-    *_base_.text_pipeline,
-    dict(type='TokenizeCaptionForDecoder', max_length=_base_.caption_length),
-]
+text_pipeline = [*_base_.text_pipeline, _base_.caption_transform]
 pack = dict(
-    type='PackVideoTextInputs',
-    max_frames=_base_.max_frames,
+    _base_.pack,
     text_keys=('input_ids', 'attention_mask', *_base_.caption_keys),
 )
 data = dict(

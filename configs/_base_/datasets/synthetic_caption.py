@@ -7,13 +7,9 @@ _base_ = ['./synthetic_retrieval.py', './caption_inputs.py']
 
 dataset_type = 'MSRVTTCaptionDataset'
 
-text_pipeline = [
-    *_base_.text_pipeline,
-    dict(type='TokenizeCaptionForDecoder', max_length=_base_.caption_length),
-]
+text_pipeline = [*_base_.text_pipeline, _base_.caption_transform]
 pack = dict(
-    type='PackVideoTextInputs',
-    max_frames=_base_.max_frames,
+    _base_.pack,
     text_keys=('input_ids', 'attention_mask', *_base_.caption_keys),
 )
 train_dataloader = dict(

@@ -7,7 +7,7 @@
 # video's frame, action and event tokens (with level embeddings), and the
 # caption head: label-smoothed (0.1) token cross-entropy, beam 3. The
 # retrieval losses stay on (retrieval_loss_weight).
-_base_ = './hbi_vit-base-p32.py'
+_base_ = ['./hbi_vit-base-p32.py', './caption_head.py']
 
 model = dict(
     type='VideoTextEncoderDecoder',
@@ -20,16 +20,5 @@ model = dict(
     ),
     memory_levels=('entity', 'action', 'event'),
     retrieval_loss_weight=1.0,
-    task_heads=dict(
-        caption=dict(
-            type='CaptionHead',
-            loss=dict(type='CaptionCrossEntropyLoss', label_smoothing=0.1),
-            generation=dict(
-                max_length=20,
-                num_beams=3,
-                length_penalty=1.0,
-                no_repeat_ngram_size=3,
-            ),
-        )
-    ),
+    task_heads=dict(caption=_base_.caption_head),
 )

@@ -9,6 +9,7 @@
 # this world, from a trained HBI retriever, a table shared with the
 # retrieval loss left the caption loss at 3.23 after 64 steps, a copy
 # reached 2.21 (decoder probe, 59 output tokens, lr 1e-3).
+_base_ = ['./caption_head.py']
 tiny_embed_dim = 64
 model = dict(
     type='VideoTextEncoderDecoder',
@@ -41,14 +42,8 @@ model = dict(
     retrieval_loss_weight=1.0,
     task_heads=dict(
         caption=dict(
-            type='CaptionHead',
-            loss=dict(type='CaptionCrossEntropyLoss', label_smoothing=0.1),
-            generation=dict(
-                max_length=32,
-                num_beams=3,
-                length_penalty=1.0,
-                no_repeat_ngram_size=3,
-            ),
+            _base_.caption_head,
+            generation=dict(_base_.caption_head.generation, max_length=32),
         )
     ),
     data_preprocessor=dict(type='VideoTextDataPreprocessor'),
