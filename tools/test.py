@@ -16,6 +16,7 @@ from hbi.utils import (  # noqa: E402
     load_config,
     setup_launcher,
 )
+from hbi.utils.pretrained_files import weights_from_checkpoint  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -93,7 +94,11 @@ def dump_suffix(cfg) -> str:
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_config(args)
-    runner = HBIRunner.from_cfg(cfg)
+    # The checkpoint holds the whole model (its load lists anything
+    # missing): the files only training reads (ViT-B-32.pt, the estimator)
+    # need not exist.
+    with weights_from_checkpoint():
+        runner = HBIRunner.from_cfg(cfg)
     metrics = runner.test()
     if args.show_dir and runner.rank == 0:
         if test_loop_task(cfg) == 'captioning':

@@ -3,8 +3,9 @@
 - Configs on the tiny synthetic-world towers are built for real (with their
   teacher pointed at a random estimator file the test writes) and run
   ``loss`` and ``predict`` on a tiny random batch.
-- Full-size configs (ViT-B/*) are built on the meta device with
-  ``pretrained`` / teacher paths removed: every component type, argument
+- Full-size configs (ViT-B/*) are built on the meta device as for a
+  checkpoint (``weights_from_checkpoint``: the CLIP and teacher files are
+  not read): every component type, argument
   and module is checked, at no memory cost; running them would build
   ViT-B twice per config (~150M parameters each), too slow for this 2-core
   machine. Their other registered names (datasets, transforms, schedulers,
@@ -41,6 +42,7 @@ from hbi.registry import (
     TRANSFORMS,
 )
 from hbi.structures import VideoTextDataSample
+from hbi.utils.pretrained_files import weights_from_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted(
@@ -123,9 +125,12 @@ def test_config_builds(path, tmp_path):
     for registry, name in registered_names(cfg):
         assert registry.get(name) is not None, f'{name} not in {registry}'
     if is_full_size(cfg):
-        with torch.device('meta'):
-            model = MODELS.build(strip_files(cfg.model))
-        assert model.head.embed_dim == model.text_encoder.embed_dim
+        with torch.device('meta'), weights_from_checkpoint():
+            model = MODELS.build(cfg.model)
+        width = model.text_encoder.embed_dim
+        assert getattr(model.head, 'embed_dim', width) == width
+        fusion = getattr(model, 'fusion_encoder', None)
+        assert fusion is None or fusion.embed_dim == width
         return
     teacher = None
     if cfg.model.head.type == 'HierarchicalBanzhafHead':
@@ -135,6 +140,35 @@ def test_config_builds(path, tmp_path):
     model = MODELS.build(strip_files(cfg.model, teacher))
     model.init_weights()
     check_loss_and_predict(model, cfg, teacher is not None)
+
+
+def side_inputs(model, frames, input_ids, attention_mask) -> dict:
+    """The side inputs the model's extra losses declare (content words,
+    masked text, two segments of two frames per video)."""
+    names = {
+        name
+        for loss in getattr(model, 'extra_losses', ())
+        for name in (*loss.required_inputs, *loss.optional_inputs)
+    }
+    out = {}
+    if 'content_word_mask' in names:
+        out['content_word_mask'] = attention_mask.clone()
+        out['content_word_mask'][:, 0] = 0
+    if 'masked_attention_mask' in names:
+        out['masked_attention_mask'] = attention_mask.clone()
+        out['masked_attention_mask'][:, 2:4] = 0
+    if 'segment_frames' in names:
+        out.update(
+            segment_frames=frames[:, None, :2].repeat(1, 2, 1, 1, 1, 1),
+            segment_frame_mask=torch.ones(2, 2, 2, dtype=torch.long),
+            segment_mask=torch.ones(2, 2, dtype=torch.long),
+        )
+    if 'segment_sentences' in names:
+        out.update(
+            segment_input_ids=input_ids[:, None].repeat(1, 2, 1),
+            segment_attention_mask=attention_mask[:, None].repeat(1, 2, 1),
+        )
+    return out
 
 
 def check_loss_and_predict(model, cfg, banzhaf: bool):
@@ -158,6 +192,7 @@ def check_loss_and_predict(model, cfg, banzhaf: bool):
             frame_mask=frame_mask,
             input_ids=input_ids,
             attention_mask=attention_mask,
+            **side_inputs(model, frames, input_ids, attention_mask),
         ),
         data_samples=samples,
     )

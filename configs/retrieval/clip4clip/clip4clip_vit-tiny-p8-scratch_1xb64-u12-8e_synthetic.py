@@ -8,10 +8,11 @@ _base_ = [
 ]
 max_epochs = 8
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-# From scratch: every parameter at the same learning rate.
+# From scratch: every parameter at the same learning rate, and norm layers
+# not decayed.
 optim_wrapper = dict(
     optimizer=dict(lr=1e-3, weight_decay=0.05),
-    paramwise_cfg=dict(clip_lr_mult=1.0),
+    paramwise_cfg=dict(clip_lr_mult=1.0, no_decay_norm=True),
 )
 param_scheduler = [
     dict(

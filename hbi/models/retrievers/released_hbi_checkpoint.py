@@ -46,6 +46,10 @@ OWN_PREFIXES = (
     'head.',
     'logit_scale',
     'data_preprocessor.',
+    # extra losses and a second stage (TACo, Clover, re-ranking)
+    'fusion_encoder.',
+    'extra_losses.',
+    'reranker.',
     # BanzhafEstimatorTrainer
     'retriever.',
     'estimator.',
