@@ -26,6 +26,7 @@ from hbi.models.retrievers.model_checkpoint import (  # noqa: E402
     load_model_checkpoint,
 )
 from hbi.registry import MODELS, TRANSFORMS  # noqa: E402
+from hbi.utils.pretrained_files import weights_from_checkpoint  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -48,7 +49,9 @@ def build_model(config: str, checkpoint: str, device: str = 'cpu'):
     the config (its test pipeline is needed to read the videos)."""
     cfg = Config.fromfile(config)
     init_default_scope(cfg.get('default_scope', 'hbi'))
-    model = MODELS.build(cfg.model)
+    cfg.model.pop('retriever_checkpoint', None)  # the checkpoint has it all
+    with weights_from_checkpoint():  # no CLIP / estimator file is read
+        model = MODELS.build(cfg.model)
     load_model_checkpoint(model, checkpoint)
     if 'caption' not in getattr(model, 'task_heads', {}):
         raise SystemExit(
