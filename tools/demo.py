@@ -32,6 +32,8 @@ HBI = 'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
 ESTIMATOR = (
     'configs/banzhaf/banzhaf-estimator_vit-tiny-p8_1xb64-10e_synthetic.py'
 )
+#: The synthetic world's folder in every demo config.
+DATA_ROOT = 'data/synthetic'
 CAPTION = (
     'configs/captioning/hbi_v2/'
     'hbi-v2_vit-tiny-p8-hbi-pre_1xb64-u12-4e_synthetic.py'
@@ -57,14 +59,13 @@ def train_estimator(
     retriever_ckpt: str, work_dir: str, epochs: int, data_root: str
 ) -> str:
     """Train the Banzhaf teacher on the frozen meanP towers and export it."""
-    cfg = load_config(
-        osp.join(ROOT, ESTIMATOR),
-        {
-            'data_root': data_root,
-            'model.retriever_checkpoint': retriever_ckpt,
-            'train_cfg.max_epochs': epochs,
-        },
-    )
+    options = {
+        'model.retriever_checkpoint': retriever_ckpt,
+        'train_cfg.max_epochs': epochs,
+    }
+    if osp.normpath(data_root) != DATA_ROOT:
+        options['data_root'] = data_root
+    cfg = load_config(osp.join(ROOT, ESTIMATOR), options)
     cfg.work_dir, cfg.experiment_name = work_dir, osp.basename(work_dir)
     cfg.param_scheduler = [
         dict(
@@ -178,7 +179,7 @@ def run_captioning(
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--data-root', default='data/synthetic')
+    parser.add_argument('--data-root', default=DATA_ROOT)
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--epochs', type=int, help='override max_epochs')
     parser.add_argument(
@@ -196,7 +197,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     start = time.time()
     ensure_world(args.data_root)
-    options = {'data_root': args.data_root}  # reaches every dataloader
+    # data_root reaches every dataloader; the configs' own value is not an
+    # override (load_config refuses an override that changes nothing).
+    options = {}
+    if osp.normpath(args.data_root) != DATA_ROOT:
+        options['data_root'] = args.data_root
     if args.epochs:
         options['train_cfg.max_epochs'] = args.epochs
     results = {
