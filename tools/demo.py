@@ -147,6 +147,10 @@ def run_captioning(
     start = time.time()
     options = dict(cfg_options)
     options['test_cfg.dump'] = osp.join(work_dir, 'captions.json')
+    # No validation pass (a decoding and a Java scoring run): the stage
+    # tests its last checkpoint, which the config's one validation, after
+    # the last epoch, would pick anyway.
+    options['train_cfg.val_interval'] = 10**6
     if retriever_checkpoint:
         options['model.retriever_checkpoint'] = retriever_checkpoint
     result, runner = train_and_test(CAPTION, work_dir, options)
