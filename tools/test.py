@@ -9,6 +9,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 from hbi.engine.runner import HBIRunner  # noqa: E402
+from hbi.registry import LOOPS  # noqa: E402
 from hbi.utils import (  # noqa: E402
     ConfigOptionsAction,
     destroy_process_group,
@@ -24,13 +25,17 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where to save logs and metrics')
     parser.add_argument(
-        '--dump', type=str, help='save the similarity matrix and ids (.npz)'
+        '--dump',
+        type=str,
+        help='save the results: retrieval, the similarity matrix and ids '
+        '(.npz); captioning, {video_id: caption} (.json)',
     )
     parser.add_argument(
         '--show-dir',
         type=str,
-        help='write retrieval examples (a caption and its '
-        'top-5 videos) as PNG files into this folder',
+        help='write examples as PNG files into this folder: retrieval, a '
+        'caption and its top-5 videos; captioning, frames with the '
+        'generated and the reference captions',
     )
     parser.add_argument(
         '--cfg-options',
@@ -60,15 +65,30 @@ def build_config(args):
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     cfg.load_from = args.checkpoint
-    if args.dump and not args.dump.endswith('.npz'):
-        raise SystemExit(f'--dump must name a .npz file, got {args.dump}')
+    suffix = dump_suffix(cfg)
+    if args.dump and not args.dump.endswith(suffix):
+        raise SystemExit(f'--dump must name a {suffix} file, got {args.dump}')
     if args.show_dir and not args.dump:  # the examples are drawn from it
-        args.dump = osp.join(args.show_dir, 'similarity.npz')
+        name = 'similarity' if suffix == '.npz' else 'predictions'
+        args.dump = osp.join(args.show_dir, name + suffix)
         os.makedirs(args.show_dir, exist_ok=True)
     if args.dump:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, dump=args.dump)
     setup_launcher(cfg, args.launcher)
     return cfg
+
+
+def test_loop_task(cfg) -> str:
+    """The task of the config's test loop (its ``task`` attribute;
+    ``'retrieval'`` for the retrieval loops)."""
+    loop = LOOPS.get(cfg.get('test_cfg', {}).get('type', ''))
+    return getattr(loop, 'task', 'retrieval')
+
+
+def dump_suffix(cfg) -> str:
+    """The file type ``--dump`` writes for the config's test loop."""
+    loop = LOOPS.get(cfg.get('test_cfg', {}).get('type', ''))
+    return getattr(loop, 'dump_suffix', '.npz')
 
 
 def main(argv=None):
@@ -81,9 +101,32 @@ def main(argv=None):
         runner = HBIRunner.from_cfg(cfg)
     metrics = runner.test()
     if args.show_dir and runner.rank == 0:
-        show_examples(runner, args.dump, args.show_dir)
+        if test_loop_task(cfg) == 'captioning':
+            show_captions(runner, args.dump, args.show_dir)
+        else:
+            show_examples(runner, args.dump, args.show_dir)
     destroy_process_group()
     return metrics
+
+
+def show_captions(runner, dump: str, show_dir: str) -> None:
+    import json
+
+    from hbi.visualization import plot_caption_examples
+
+    with open(dump, encoding='utf-8') as f:
+        predictions = json.load(f)
+    dataset = runner.test_dataloader.dataset
+    files = plot_caption_examples(
+        {v['video_id']: v['video_path'] for v in dataset.videos},
+        predictions,
+        {
+            v['video_id']: [dataset.texts[t]['caption'] for t in refs]
+            for v, refs in zip(dataset.videos, dataset.video_texts)
+        },
+        show_dir,
+    )
+    runner.logger.info(f'{len(files)} caption examples written to {show_dir}')
 
 
 def show_examples(runner, dump: str, show_dir: str) -> None:

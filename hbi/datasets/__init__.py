@@ -14,11 +14,13 @@ from .annotation_io import (
     read_tsv_rows,
 )
 from .base_video_text_dataset import BaseVideoTextDataset
+from .caption_references import CaptionReferencesMixin
 from .didemo_retrieval import DiDeMoRetrievalDataset
 from .lsmdc_retrieval import LSMDCRetrievalDataset
 from .mmaction_retrieval import MMActionRetrievalDataset
 from .msrvtt_caption import MSRVTTCaptionDataset
 from .msrvtt_retrieval import MSRVTTRetrievalDataset
+from .msvd_caption import MSVDCaptionDataset
 from .msvd_retrieval import MSVDRetrievalDataset
 from .video_qa import VideoQADataset
 from .worker_seeding import WORKER_INIT_FN_NAME, seed_worker_from_loader
@@ -37,6 +39,8 @@ __all__ = [
     'MSRVTTRetrievalDataset',
     'MSRVTTCaptionDataset',
     'MSVDRetrievalDataset',
+    'MSVDCaptionDataset',
+    'CaptionReferencesMixin',
     'ActivityNetRetrievalDataset',
     'DiDeMoRetrievalDataset',
     'LSMDCRetrievalDataset',

@@ -22,6 +22,7 @@ NEW_CONFIGS = [
     'msrvtt_caption.py',
     'msrvtt_full_test_retrieval.py',
     'msrvtt_qa.py',
+    'msvd_caption.py',
     'msvd_qa.py',
     'msvd_retrieval.py',
     'synthetic_caption.py',

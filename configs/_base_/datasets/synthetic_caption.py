@@ -1,38 +1,25 @@
-# Captioning on the synthetic world's MSRVTT_data.json.
-# Training: every (video, caption) pair; evaluation: one item per video
-# ('video' modality) whose data sample carries gt_captions (all references).
-_base_ = './synthetic_video_text_loaders.py'
+# Captioning on the synthetic world's MSRVTT_data.json (2,000 / 200 / 500
+# videos, 5 captions each), with the retrieval config's frame cache.
+# Training: one random caption per video per epoch, as retrieval input and
+# decoder input/target; evaluation: one item per video ('video' modality)
+# whose data sample carries gt_captions (its 5 references).
+_base_ = ['./synthetic_retrieval.py', './caption_inputs.py']
 
 dataset_type = 'MSRVTTCaptionDataset'
-data_root = 'data/synthetic'
-ann_file = 'annotations/MSRVTT_data.json'
 
+text_pipeline = [*_base_.text_pipeline, _base_.caption_transform]
+pack = dict(
+    _base_.pack,
+    text_keys=('input_ids', 'attention_mask', *_base_.caption_keys),
+)
 train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file=ann_file,
-        split='train',
-    )
+    dataset=dict(type=dataset_type, text_pipeline=text_pipeline, pack=pack)
 )
 val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file=ann_file,
-        split='validate',
-        modality='video',
-    )
+    dataset=dict(type=dataset_type, modality='video', pack=pack)
 )
 test_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file=ann_file,
-        split='test',
-        modality='video',
-    )
+    dataset=dict(type=dataset_type, modality='video', pack=pack)
 )
-# No captioning model or metric exists yet (planned: BLEU-4, METEOR,
-# ROUGE-L, CIDEr through pycocoevalcap, reading gt_captions); a captioning
-# config must set val_evaluator and test_evaluator.
+val_evaluator = dict(type='CaptionMetric')
+test_evaluator = val_evaluator

@@ -3,6 +3,7 @@
 from typing import Optional
 
 import numpy as np
+import torch
 from mmcv.transforms import BaseTransform
 
 from hbi.registry import TOKENIZERS, TRANSFORMS
@@ -99,7 +100,13 @@ class TokenizeCaptionForDecoder(TokenizeText):
     first, so the input at position t (the start token or a word) predicts
     the target at t (the next word or the end token).
 
-    **Required Keys:** ``caption``
+    With ``num_captions`` = K > 1 the decoder is taught K captions of the
+    item's video at once (one memory, K targets): the item's caption first,
+    then the video's other references (``gt_captions``) in file order; rows
+    past the video's references are all padding (mask 0). The retrieval
+    input (``TokenizeText``) stays the item's caption alone.
+
+    **Required Keys:** ``caption``; ``gt_captions`` when ``num_captions`` > 1
 
     **Added Keys:** ``caption_input_ids``, ``caption_target_ids``,
     ``caption_mask`` (int64 arrays; the mask is 1 where the target is a real
@@ -109,18 +116,60 @@ class TokenizeCaptionForDecoder(TokenizeText):
     Args:
         max_length (int): Tokens before the shift, start and end included
             (>= 2). Defaults to 32.
+        num_captions (int): Captions per item. Defaults to 1.
         tokenizer (dict, optional): As :class:`TokenizeText`.
 
     Shape:
-        - each added key: [max_length - 1].
+        - each added key: [max_length - 1], or [num_captions, max_length - 1]
+          when ``num_captions`` > 1.
     """
 
+    def __init__(
+        self,
+        max_length: int = 32,
+        num_captions: int = 1,
+        tokenizer: Optional[dict] = None,
+    ) -> None:
+        super().__init__(max_length=max_length, tokenizer=tokenizer)
+        if not isinstance(num_captions, int) or num_captions < 1:
+            raise ValueError(
+                f'num_captions must be an int >= 1, got {num_captions!r}'
+            )
+        self.num_captions = num_captions
+
+    def _captions(self, results: dict) -> list:
+        caption = results['caption']
+        if self.num_captions == 1:
+            return [caption]
+        if 'gt_captions' not in results:
+            raise KeyError(
+                'TokenizeCaptionForDecoder(num_captions='
+                f"{self.num_captions}) needs the video's gt_captions (a "
+                'captioning dataset gives them)'
+            )
+        others = list(results['gt_captions'])
+        if caption in others:
+            others.remove(caption)
+        return [caption, *others][: self.num_captions]
+
     def transform(self, results: dict) -> dict:
-        ids, mask = self.tokenizer.encode(
-            [results['caption']], max_length=self.max_length
-        )
-        ids, mask = ids[0].numpy(), mask[0].numpy()
-        results['caption_input_ids'] = ids[:-1]
-        results['caption_target_ids'] = ids[1:]
-        results['caption_mask'] = mask[1:]
+        captions = self._captions(results)
+        ids, mask = self.tokenizer.encode(captions, max_length=self.max_length)
+        if self.num_captions > 1:
+            rows = self.num_captions - len(captions)
+            ids = torch.cat([ids, ids.new_zeros(rows, ids.shape[1])])
+            mask = torch.cat([mask, mask.new_zeros(rows, mask.shape[1])])
+        else:
+            ids, mask = ids[0], mask[0]
+        ids, mask = ids.numpy(), mask.numpy()
+        results['caption_input_ids'] = ids[..., :-1]
+        results['caption_target_ids'] = ids[..., 1:]
+        results['caption_mask'] = mask[..., 1:]
         return results
+
+    def __repr__(self) -> str:
+        return (
+            f'{self.__class__.__name__}(max_length={self.max_length}, '
+            f'num_captions={self.num_captions}, '
+            f'tokenizer={self.tokenizer_cfg})'
+        )

@@ -1,3 +1,10 @@
+from .caption import (
+    CAPTION_METRICS,
+    caption_scores,
+    caption_scores_of_sets,
+    check_java,
+    format_caption_table,
+)
 from .rescoring import dual_softmax, qb_norm
 from .retrieval import (
     V2T_RULES,
@@ -10,6 +17,11 @@ from .retrieval_table import format_retrieval_table
 
 __all__ = [
     'V2T_RULES',
+    'CAPTION_METRICS',
+    'caption_scores',
+    'caption_scores_of_sets',
+    'check_java',
+    'format_caption_table',
     'text_to_video_ranks',
     'video_to_text_ranks',
     'recall_summary',

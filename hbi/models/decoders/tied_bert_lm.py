@@ -1,6 +1,6 @@
 """A BERT decoder (cross-attention) whose token table may be another's."""
 
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -61,7 +61,12 @@ class TiedBertLMHeadModel(BertPreTrainedModel, GenerationMixin):
             else nn.Identity()
         )
         self.output_bias = nn.Parameter(torch.zeros(config.vocab_size))
+        # Tokens the output may score (see restrict_output); all by default.
+        self.register_buffer(
+            'output_mask', torch.ones(config.vocab_size, dtype=torch.bool)
+        )
         self._tied: tuple = ()
+        self._restricted = False
         self.post_init()
 
     # ------------------------------------------------------------ the table
@@ -101,10 +106,66 @@ class TiedBertLMHeadModel(BertPreTrainedModel, GenerationMixin):
         """Input embeddings [B, L, H] of token ids [B, L]."""
         return self.input_proj(self.token_table(input_ids))
 
-    def compute_logits(self, hidden: Tensor) -> Tensor:
-        """Scores over the vocabulary, [..., V], of hidden states [..., H]."""
+    # ------------------------------------------------- output vocabulary
+    def restrict_output(self, token_ids: Optional[Sequence[int]]) -> None:
+        """Let the output score only ``token_ids`` (None: every token).
+
+        Scoring 49,408 tokens at every position is most of a small
+        decoder's cost; a model trained on captions that use a few
+        thousand tokens (or a few dozen, on the synthetic world) can score
+        those alone: the training loss is then over them (see
+        :meth:`output_columns`) and generation never picks another token.
+        The choice is a buffer, saved with the checkpoint.
+        """
+        mask = torch.zeros_like(self.output_mask)
+        if token_ids is None:
+            mask[:] = True
+        else:
+            ids = torch.as_tensor(list(token_ids), dtype=torch.long)
+            if ids.numel() == 0 or ids.min() < 0 or ids.max() >= len(mask):
+                raise ValueError(
+                    'restrict_output: token ids must be a non-empty subset '
+                    f'of [0, {len(mask)})'
+                )
+            mask[ids.to(mask.device)] = True
+        self.output_mask.copy_(mask)
+        self._restricted = not bool(mask.all())
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._restricted = not bool(self.output_mask.all())
+
+    def output_columns(self) -> Optional[Tensor]:
+        """Ids [S] of the tokens the output scores, or None for all."""
+        if not self._restricted:
+            return None
+        return self.output_mask.nonzero().squeeze(1)
+
+    def compute_logits(
+        self, hidden: Tensor, columns: Optional[Tensor] = None
+    ) -> Tensor:
+        """Scores of hidden states [..., H] over the vocabulary.
+
+        Args:
+            hidden (Tensor): Decoder states.
+            columns (Tensor, optional): Score only these token ids (e.g.
+                :meth:`output_columns`); the result is [..., S].
+
+        Returns:
+            Tensor: [..., V] (tokens outside a restricted output at -inf),
+            or [..., S] for ``columns``.
+        """
         projected = self.output_proj(self.output_transform(hidden))
-        return F.linear(projected, self.token_table.weight, self.output_bias)
+        if columns is not None:
+            return F.linear(
+                projected,
+                self.token_table.weight[columns],
+                self.output_bias[columns],
+            )
+        logits = F.linear(projected, self.token_table.weight, self.output_bias)
+        if self._restricted:
+            logits = logits.masked_fill(~self.output_mask, float('-inf'))
+        return logits
 
     # ----------------------------------------------------------- the model
     def forward(

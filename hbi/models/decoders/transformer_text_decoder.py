@@ -1,6 +1,6 @@
 """The text decoder over a memory of video (and question) tokens."""
 
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.model import BaseModule
@@ -193,9 +193,24 @@ class TransformerTextDecoder(BaseModule):
             result['logits'] = out.logits
         return result
 
-    def compute_logits(self, hidden: Tensor) -> Tensor:
-        """Vocabulary scores [..., V] of decoder states [..., width]."""
-        return self.lm.compute_logits(hidden)
+    def compute_logits(
+        self, hidden: Tensor, columns: Optional[Tensor] = None
+    ) -> Tensor:
+        """Vocabulary scores [..., V] of decoder states [..., width] (or
+        [..., S] of the token ids ``columns``)."""
+        return self.lm.compute_logits(hidden, columns)
+
+    def restrict_output(self, token_ids: Optional[Sequence[int]]) -> None:
+        """Score and generate only ``token_ids`` (and the end token); None
+        restores the whole vocabulary. See
+        :meth:`TiedBertLMHeadModel.restrict_output`."""
+        if token_ids is not None:
+            token_ids = sorted({*token_ids, self.end_token_id})
+        self.lm.restrict_output(token_ids)
+
+    def output_columns(self) -> Optional[Tensor]:
+        """Ids of the tokens the output scores, or None for all of them."""
+        return self.lm.output_columns()
 
     @torch.no_grad()
     def generate(

@@ -1,9 +1,9 @@
 """A retriever extended with a text decoder and task heads (journal HBI)."""
 
 import logging
-import math
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
+import torch
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
@@ -13,12 +13,15 @@ from hbi.models.backbones.openai_clip_conversion import (
 from hbi.models.retrievers.model_checkpoint import read_model_checkpoint
 from hbi.models.retrievers.video_text_retriever import VideoTextRetriever
 from hbi.registry import MODELS
+from hbi.utils.pretrained_files import weights_come_from_checkpoint
 
 from ..retrievers.base import SampleList
 from .level_token_memory import LevelTokenMemory, MemoryPart
 
 #: State-dict prefixes of what this model adds to a retriever.
 OWN_MODULES = ('decoder.', 'memory.', 'task_heads.')
+#: How the decoder's token table relates to the text tower's.
+TIE_MODES = ('share', 'copy', 'none')
 
 
 @MODELS.register_module()
@@ -44,8 +47,6 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
     ``pred_caption``).
 
     Args:
-        text_encoder, video_encoder, head, temporal, init_temporal_from_text,
-            init_logit_scale: As :class:`VideoTextRetriever`.
         decoder (dict): Config of the decoder (``TransformerTextDecoder``);
             ``memory_dim`` defaults to the towers' embedding width and, when
             tied, ``embedding_dim`` to the text tower's width.
@@ -57,14 +58,19 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
             task heads may add (each gets a level embedding). Defaults to ().
         retrieval_loss_weight (float): Weight of the retrieval losses.
             Defaults to 1.0.
-        tie_text_embedding (bool): Share the text tower's token table with
-            the decoder (input and output). Defaults to True.
+        tie_text_embedding (str | bool): How the decoder's token table
+            relates to the CLIP text tower's: ``'share'`` (True): one
+            parameter for both, input and output; ``'copy'``: the decoder's
+            own table, initialised from the text tower's (after
+            ``retriever_checkpoint`` is loaded); ``'none'`` (False): its own
+            table, initialised at random. Defaults to ``'share'``.
         retriever_checkpoint (str, optional): A retriever checkpoint (any
             layout ``tools/test.py`` loads) loaded on top of the
             initialisation; the decoder, memory and task heads keep theirs
             (listed in the log). Defaults to None.
-        data_preprocessor (dict, optional), init_cfg (dict, optional): As
-            :class:`VideoTextRetriever`.
+        **retriever_kwargs: The arguments of :class:`VideoTextRetriever`
+            (``text_encoder``, ``video_encoder``, ``head``, ``temporal``,
+            ``clip_file``, ``data_preprocessor``, ...).
 
     Shape:
         - inputs: as :class:`VideoTextRetriever`, plus the task heads' keys
@@ -74,44 +80,37 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
 
     def __init__(
         self,
-        text_encoder: dict,
-        video_encoder: dict,
-        head: dict,
         decoder: dict,
         task_heads: Dict[str, dict],
-        temporal: dict = dict(type='IdentityTemporal'),
         memory_levels: Sequence[str] = ('entity', 'action', 'event'),
         extra_memory_parts: Sequence[str] = (),
         retrieval_loss_weight: float = 1.0,
-        tie_text_embedding: bool = True,
+        tie_text_embedding: Union[str, bool] = 'share',
         retriever_checkpoint: Optional[str] = None,
-        init_temporal_from_text: bool = False,
-        init_logit_scale: float = math.log(1 / 0.07),
-        data_preprocessor: Optional[dict] = None,
-        init_cfg: Optional[dict] = None,
+        **retriever_kwargs,
     ) -> None:
-        super().__init__(
-            text_encoder=text_encoder,
-            video_encoder=video_encoder,
-            head=head,
-            temporal=temporal,
-            init_temporal_from_text=init_temporal_from_text,
-            init_logit_scale=init_logit_scale,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg,
-        )
+        super().__init__(**retriever_kwargs)
         if not task_heads:
             raise ValueError(
                 'VideoTextEncoderDecoder: task_heads is empty; give e.g. '
                 "dict(caption=dict(type='CaptionHead'))"
             )
+        tie = {True: 'share', False: 'none'}.get(
+            tie_text_embedding, tie_text_embedding
+        )
+        if tie not in TIE_MODES:
+            raise ValueError(
+                f'tie_text_embedding must be one of {TIE_MODES} (or a bool),'
+                f' got {tie_text_embedding!r}'
+            )
+        self.tie_text_embedding = tie
         embed_dim = self.text_encoder.embed_dim
         decoder = dict(decoder)
         decoder.setdefault('memory_dim', embed_dim)
-        if tie_text_embedding:
+        if tie != 'none':
             decoder.setdefault('embedding_dim', self.text_encoder.width)
         self.decoder = MODELS.build(decoder)
-        if tie_text_embedding:
+        if tie == 'share':
             self.decoder.tie_token_embedding(self.text_token_embedding)
         self.memory_levels = tuple(memory_levels)
         self.memory = LevelTokenMemory(
@@ -129,10 +128,15 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
         return self.text_encoder.text_model.embeddings.token_embedding
 
     def init_weights(self) -> None:
-        """Initialise, then load ``retriever_checkpoint`` if given."""
+        """Initialise, load ``retriever_checkpoint`` if given, then copy the
+        text tower's token table into the decoder's (``'copy'``)."""
         super().init_weights()
-        if self.retriever_checkpoint:
+        if self.retriever_checkpoint and not weights_come_from_checkpoint():
             self.load_retriever_checkpoint(self.retriever_checkpoint)
+        if self.tie_text_embedding == 'copy':
+            table = self.decoder.lm.token_table.weight
+            with torch.no_grad():
+                table.copy_(self.text_token_embedding.weight)
 
     def load_retriever_checkpoint(self, filename: str) -> None:
         """Load a retriever's weights; the added modules keep theirs.
@@ -216,19 +220,16 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
         inputs: Dict[str, Tensor],
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
-        """Weighted retrieval losses plus every task head's losses."""
-        features = self.extract_feat(inputs)
+        """Weighted retrieval losses (the head's and any extra losses')
+        plus every task head's losses; texts and videos encoded once."""
         losses = {}
-        if self.retrieval_loss_weight and 'text' in features:
-            retrieval = self.retrieval_loss(
-                features['text'], features['video']
-            )
-            losses.update(
-                {
-                    k: self.retrieval_loss_weight * v
-                    for k, v in retrieval.items()
-                }
-            )
+        if 'input_ids' in inputs and self.retrieval_loss_weight:
+            retrieval, text, video = self.losses_and_features(inputs)
+            features = dict(text=text, video=video)
+            weight = self.retrieval_loss_weight
+            losses.update({k: weight * v for k, v in retrieval.items()})
+        else:  # no retrieval term (weight 0, or a batch of videos alone)
+            features = self.extract_feat(inputs)
         for name, head in self.task_heads.items():
             head_losses = head.loss(self, inputs, data_samples, features)
             clash = set(head_losses) & set(losses)

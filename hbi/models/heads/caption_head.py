@@ -2,6 +2,7 @@
 
 from typing import Dict, Optional, Sequence
 
+import torch
 from mmengine.model import BaseModule
 from torch import Tensor
 
@@ -43,7 +44,10 @@ class CaptionHead(BaseModule):
     Shape:
         - inputs: ``caption_input_ids`` [B, L] (start token, words, end,
           padding), ``caption_target_ids`` [B, L] (the same shifted by one),
-          ``caption_mask`` [B, L] (1 where the target is a real token).
+          ``caption_mask`` [B, L] (1 where the target is a real token); or
+          [B, K, L] each, K captions of each video against its one memory
+          (``TokenizeCaptionForDecoder(num_captions=K)``; rows with no real
+          target are left out).
     """
 
     def __init__(
@@ -85,18 +89,45 @@ class CaptionHead(BaseModule):
             return {}
         input_ids, targets, mask = (inputs[key] for key in CAPTION_KEYS)
         memory, memory_mask = model.encode_memory(features['video'])
+        if input_ids.dim() == 3:  # [B, K, L]: K captions per video
+            per_video = input_ids.shape[1]
+            input_ids, targets, mask = (
+                x.flatten(0, 1) for x in (input_ids, targets, mask)
+            )
+            memory = memory.repeat_interleave(per_video, dim=0)
+            memory_mask = memory_mask.repeat_interleave(per_video, dim=0)
         hidden = model.decoder(
             input_ids, mask, memory, memory_mask, return_logits=False
         )['hidden']
-        # Only the real target positions are scored over the vocabulary.
+        # Only the real target positions are scored over the vocabulary
+        # (or over the decoder's restricted output, see restrict_output).
         real = mask.bool()
-        logits = model.decoder.compute_logits(hidden[real])
+        targets = targets[real]
+        columns = model.decoder.output_columns()
+        logits = model.decoder.compute_logits(hidden[real], columns)
+        if columns is not None:
+            targets = self._target_columns(targets, columns)
         caption_index = real.nonzero()[:, 0]
         return dict(
             loss_caption=self.loss_fn(
-                logits, targets[real], caption_index, input_ids.shape[0]
+                logits, targets, caption_index, input_ids.shape[0]
             )
         )
+
+    @staticmethod
+    def _target_columns(targets: Tensor, columns: Tensor) -> Tensor:
+        """Positions of the target ids among the scored ``columns``."""
+        position = torch.searchsorted(columns, targets)
+        position = position.clamp(max=len(columns) - 1)
+        outside = columns[position] != targets
+        if bool(outside.any()):
+            raise ValueError(
+                "CaptionHead: target tokens outside the decoder's "
+                f'restricted output: {targets[outside].unique()[:10].tolist()}'
+                ' (restrict it to a vocabulary that covers the training '
+                'captions, e.g. with CaptionVocabularyHook)'
+            )
+        return position
 
     def generate_ids(
         self, model, features: Dict[str, dict], **overrides

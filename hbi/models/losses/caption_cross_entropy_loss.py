@@ -15,7 +15,10 @@ class CaptionCrossEntropyLoss(nn.Module):
     and its end token; padding is never scored: the caller passes only the
     real tokens, picked by the mask, because CLIP's pad id 0 is the real
     token ``"!"``). The batch loss is the mean over captions, a per-sample
-    mean, so that data-parallel gradient averaging gives the global mean.
+    mean, so that data-parallel gradient averaging gives the global mean
+    (exactly, when every rank holds as many captions; a row without any
+    target, the padding row of a video with fewer references than asked,
+    is left out).
     The smoothed target puts ``1 - eps`` on the true token and ``eps`` spread
     evenly over the whole vocabulary (``F.cross_entropy``'s
     ``label_smoothing``).
@@ -27,7 +30,8 @@ class CaptionCrossEntropyLoss(nn.Module):
     Shape:
         - logits: [N, V], the scores of the N real target tokens of a batch.
         - targets: [N] token ids.
-        - caption_index: [N], the caption (0..num_captions-1) of each token.
+        - caption_index: [N], the caption (0..num_captions-1) of each token;
+          captions without a token are left out of the mean.
         - output: scalar.
     """
 
@@ -59,9 +63,10 @@ class CaptionCrossEntropyLoss(nn.Module):
             0, caption_index, token_loss
         )
         counts = torch.bincount(caption_index, minlength=num_captions)
-        if bool((counts == 0).any()):
+        real = counts > 0  # all-padding rows (a video with few references)
+        if not bool(real.any()):
             raise ValueError(
-                'CaptionCrossEntropyLoss: a caption has no target token '
+                'CaptionCrossEntropyLoss: no caption has a target token '
                 '(every caption ends with the end token)'
             )
-        return self.loss_weight * (sums / counts).mean()
+        return self.loss_weight * (sums[real] / counts[real]).mean()

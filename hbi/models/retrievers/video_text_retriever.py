@@ -288,6 +288,13 @@ class VideoTextRetriever(BaseVideoTextModel):
         """Losses over the batch gathered from all ranks (with gradients):
         the head's (:meth:`retrieval_loss`), then each extra loss's (see
         :class:`~hbi.models.losses.RetrievalLossBatch`)."""
+        return self.losses_and_features(inputs)[0]
+
+    def losses_and_features(
+        self, inputs: Dict[str, Tensor]
+    ) -> Tuple[Dict[str, Tensor], dict, dict]:
+        """:meth:`loss` and the head's text and video features it encoded
+        (this rank's), for models that build more on them."""
         text_mask, frame_mask = inputs['attention_mask'], inputs['frame_mask']
         text_tokens = self.text_encoder(inputs['input_ids'], text_mask)
         patches = any(
@@ -304,7 +311,7 @@ class VideoTextRetriever(BaseVideoTextModel):
         video = self.head.encode_video(frame_tokens, frame_mask)
         losses = self.retrieval_loss(text, video)
         if not self.extra_losses:
-            return losses
+            return losses, text, video
         batch = RetrievalLossBatch(
             self,
             inputs,
@@ -323,7 +330,7 @@ class VideoTextRetriever(BaseVideoTextModel):
                         'name already taken'
                     )
                 losses[key] = value
-        return losses
+        return losses, text, video
 
     def retrieval_loss(
         self, local_text: dict, local_video: dict

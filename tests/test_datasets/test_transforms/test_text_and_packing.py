@@ -123,3 +123,26 @@ def test_tokenize_caption_for_decoder_shifts_by_one():
     full = transform(dict(caption='a b c d e f g'))  # truncated: end kept
     assert full['caption_target_ids'][-1] == 49407
     assert full['caption_mask'].tolist() == [1] * 5
+
+
+def test_tokenize_caption_for_decoder_several_captions_per_video():
+    transform = TRANSFORMS.build(
+        dict(type='TokenizeCaptionForDecoder', max_length=6, num_captions=3)
+    )
+    # 320 'a', 1929 'dog', 2368 'cat' (with </w>).
+    out = transform(dict(caption='a cat', gt_captions=['a dog', 'a cat']))
+    one = TRANSFORMS.build(
+        dict(type='TokenizeCaptionForDecoder', max_length=6)
+    )
+    rows = [one(dict(caption=c)) for c in ('a cat', 'a dog')]
+    for key in ('caption_input_ids', 'caption_target_ids', 'caption_mask'):
+        assert out[key].shape == (3, 5)
+        assert out[key][0].tolist() == rows[0][key].tolist()  # its own first
+        assert out[key][1].tolist() == rows[1][key].tolist()
+    assert out['caption_mask'][2].tolist() == [0] * 5  # no third reference
+    with pytest.raises(KeyError, match='gt_captions'):
+        transform(dict(caption='a cat'))
+    with pytest.raises(ValueError, match='num_captions'):
+        TRANSFORMS.build(
+            dict(type='TokenizeCaptionForDecoder', num_captions=0)
+        )

@@ -230,3 +230,41 @@ def test_bad_generation_arguments():
         decoder.generate(memory, torch.zeros_like(mask), max_length=8)
     with pytest.raises(ValueError, match='not divisible'):
         TransformerTextDecoder(width=30, num_heads=4)
+
+
+def test_restricted_output_scores_and_generates_only_its_tokens():
+    decoder = _decoder()
+    memory, mask = _memory()
+    ids = torch.tensor([[START, 320, 1929, 7]] * 4)
+    ones = torch.ones_like(ids)
+    full = decoder(ids, ones, memory, mask)['logits']
+    decoder.restrict_output([1929, 320, 5])
+    columns = decoder.output_columns()
+    assert columns.tolist() == [5, 320, 1929, END]
+    restricted = decoder(ids, ones, memory, mask)['logits']
+    allowed = torch.zeros(49408, dtype=torch.bool)
+    allowed[columns] = True
+    torch.testing.assert_close(restricted[..., allowed], full[..., allowed])
+    assert torch.isinf(restricted[..., ~allowed]).all()
+    hidden = decoder(ids, ones, memory, mask, return_logits=False)['hidden']
+    torch.testing.assert_close(
+        decoder.compute_logits(hidden, columns), full[..., columns]
+    )
+    for num_beams in (1, 3):
+        generated = decoder.generate(
+            memory, mask, max_length=8, num_beams=num_beams
+        )
+        tokens = {t for row in _rows(generated) for t in row[1:]}
+        assert tokens <= {5, 320, 1929, END}
+    # The restriction is saved with the weights.
+    other = _decoder(seed=1)
+    assert other.output_columns() is None
+    other.load_state_dict(decoder.state_dict())
+    assert other.output_columns().tolist() == [5, 320, 1929, END]
+    decoder.restrict_output(None)
+    assert decoder.output_columns() is None
+    torch.testing.assert_close(
+        decoder(ids, ones, memory, mask)['logits'], full
+    )
+    with pytest.raises(ValueError, match='non-empty subset'):
+        decoder.restrict_output([49408])

@@ -170,6 +170,60 @@ def test_loss_terms_and_caption_loss_value(model):
     }
 
 
+def test_caption_loss_over_a_restricted_output():
+    model = _model().eval()
+    inputs = _inputs()
+    targets, mask = inputs['caption_target_ids'], inputs['caption_mask']
+    vocabulary = sorted(set(targets[mask.bool()].tolist()) | {7, 99})
+    model.decoder.restrict_output(vocabulary)
+    columns = model.decoder.output_columns()
+    feats = model.extract_feat(inputs)
+    memory, memory_mask = model.encode_memory(feats['video'])
+    logits = model.decoder(
+        inputs['caption_input_ids'], mask, memory, memory_mask
+    )['logits'][..., columns]
+    remapped = torch.searchsorted(columns, targets.clamp(max=49407))
+    expected = _smoothed_ce(logits, remapped, mask)
+    torch.testing.assert_close(model.loss(inputs)['loss_caption'], expected)
+    model.decoder.restrict_output([7, 99])
+    with pytest.raises(ValueError, match='outside the decoder.s restricted'):
+        model.loss(inputs)
+
+
+def test_several_captions_per_video_share_its_memory(model):
+    model.eval()
+    inputs = _inputs()
+    keys = ('caption_input_ids', 'caption_target_ids', 'caption_mask')
+    # Video b is taught caption b and caption (b + 1) % 3; a padding row
+    # (no target) is left out of the mean.
+    order = torch.tensor([[0, 1], [1, 2], [2, 0]])
+    several = dict(inputs)
+    for key in keys:
+        several[key] = torch.stack(
+            [inputs[key][order[:, 0]], inputs[key][order[:, 1]]], dim=1
+        )
+    several['caption_mask'][2, 1] = 0
+    feats = model.extract_feat(inputs)
+    memory, memory_mask = model.encode_memory(feats['video'])
+    terms = []
+    for b, k in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]:
+        row = {key: several[key][b, k : k + 1] for key in keys}
+        logits = model.decoder(
+            row['caption_input_ids'],
+            row['caption_mask'],
+            memory[b : b + 1],
+            memory_mask[b : b + 1],
+        )['logits']
+        terms.append(
+            _smoothed_ce(
+                logits, row['caption_target_ids'], row['caption_mask']
+            )
+        )
+    torch.testing.assert_close(
+        model.loss(several)['loss_caption'], torch.stack(terms).mean()
+    )
+
+
 def test_padding_is_never_counted_but_id_0_inside_a_caption_is(model):
     model.eval()
     inputs = _inputs()
@@ -255,3 +309,36 @@ def test_needs_a_task_head():
                 task_heads={},
             )
         )
+
+
+@pytest.mark.parametrize(
+    'generation, message',
+    [
+        (dict(max_length=1), 'max_length .* >= 2, got 1'),
+        (dict(num_beams=0), 'num_beams .* >= 1 .*got 0'),
+    ],
+)
+def test_caption_head_refuses_bad_generation_settings(generation, message):
+    with pytest.raises(ValueError, match=message):
+        MODELS.build(dict(type='CaptionHead', generation=generation))
+
+
+def test_copied_or_own_token_table():
+    copied = _model(tie_text_embedding='copy')
+    table = copied.decoder.lm.token_table
+    assert table is not copied.text_token_embedding
+    torch.testing.assert_close(
+        table.weight, copied.text_token_embedding.weight
+    )
+    assert 'decoder.lm.token_embedding.weight' in copied.state_dict()
+    # Its own parameter: the caption loss moves it, not the text tower's.
+    copied.eval()
+    copied.loss(_inputs())['loss_caption'].backward()
+    assert table.weight.grad.abs().sum() > 0
+    assert copied.text_token_embedding.weight.grad is None
+    own = _model(tie_text_embedding=False)
+    assert not torch.equal(
+        own.decoder.lm.token_table.weight, own.text_token_embedding.weight
+    )
+    with pytest.raises(ValueError, match='tie_text_embedding must be one'):
+        _model(tie_text_embedding='tied')

@@ -25,9 +25,23 @@ def test_value_is_the_mean_over_captions_of_token_means():
     torch.testing.assert_close(loss, expected)
 
 
+def test_captions_without_targets_are_left_out():
+    loss = MODELS.build(dict(type='CaptionCrossEntropyLoss'))
+    logits, targets = torch.randn(3, 6), torch.tensor([1, 2, 3])
+    # Caption 1 (a padding row) has no token: the mean is over 0 and 2.
+    got = loss(logits, targets, torch.tensor([0, 0, 2]), 3)
+    two = loss(logits, targets, torch.tensor([0, 0, 1]), 2)
+    torch.testing.assert_close(got, two)
+
+
 def test_errors():
     loss = MODELS.build(dict(type='CaptionCrossEntropyLoss'))
-    with pytest.raises(ValueError, match='no target token'):
-        loss(torch.randn(2, 4), torch.tensor([1, 2]), torch.tensor([0, 0]), 2)
+    with pytest.raises(ValueError, match='no caption has a target'):
+        loss(
+            torch.randn(0, 4),
+            torch.tensor([], dtype=torch.long),
+            torch.tensor([], dtype=torch.long),
+            2,
+        )
     with pytest.raises(ValueError, match='label_smoothing'):
         MODELS.build(dict(type='CaptionCrossEntropyLoss', label_smoothing=1))
