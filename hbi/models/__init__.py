@@ -1,4 +1,5 @@
 from . import (
+    answerers,
     backbones,
     data_preprocessors,
     heads,
@@ -11,6 +12,7 @@ from . import (
 from .functional import banzhaf_interaction
 
 __all__ = [
+    'answerers',
     'backbones',
     'data_preprocessors',
     'heads',

@@ -3,6 +3,7 @@ from .hierarchical_banzhaf_head import (
     cat_features,
     index_select_features,
 )
+from .level_answer_head import LevelAnswerHead
 from .mean_pooling_head import MeanPoolingHead
 from .released_hbi_names import (
     convert_released_hbi_head,
@@ -11,6 +12,7 @@ from .released_hbi_names import (
 
 __all__ = [
     'HierarchicalBanzhafHead',
+    'LevelAnswerHead',
     'MeanPoolingHead',
     'cat_features',
     'index_select_features',

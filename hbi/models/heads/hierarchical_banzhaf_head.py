@@ -79,6 +79,9 @@ class HierarchicalBanzhafHead(BaseModule):
         mask_padded_inputs (bool): Zero padded tokens before merging, making
             the merged levels independent of what padded slots hold (the
             release does not; its token conv sees them). Defaults to False.
+        mask_entity_banzhaf (bool): Mask the entity level's student and
+            teacher maps before their KL (the retrieval release does; its QA
+            model does not). Defaults to True.
         init_cfg (dict, optional): mmengine init config. Defaults to None.
 
     Shape:
@@ -101,6 +104,7 @@ class HierarchicalBanzhafHead(BaseModule):
         estimator_channels: int = 64,
         detach_self_distill_target: bool = False,
         mask_padded_inputs: bool = False,
+        mask_entity_banzhaf: bool = True,
         init_cfg: Optional[dict] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -127,6 +131,7 @@ class HierarchicalBanzhafHead(BaseModule):
         self.levels = LEVELS[:num_levels]
         self.rate = tuple(float(r) for r in rate[:num_levels])
         self.mask_padded_inputs = mask_padded_inputs
+        self.mask_entity_banzhaf = mask_entity_banzhaf
         steps = range(num_levels - 1)
         self.text_weight_heads = nn.ModuleList(
             TokenWeightHead(embed_dim) for _ in self.levels
@@ -395,7 +400,8 @@ class HierarchicalBanzhafHead(BaseModule):
         ``skl`` * KL between the frozen teacher and the level's estimator on
         the positive-pair matrices A_bb; the teacher's input and output are
         detached, the student's input A_bb is not); and for action/event
-        ``loss_self_distill_{level}`` (``kl`` * KL from the entity level).
+        ``loss_self_distill_{level}`` (``kl`` * KL from the entity level;
+        left out when ``kl`` is 0).
 
         Returns:
             dict[str, Tensor]: Scalar losses.
@@ -430,10 +436,15 @@ class HierarchicalBanzhafHead(BaseModule):
             student = self.banzhaf_estimators[index](pairs)
             with torch.no_grad():
                 teacher = self.teacher(pairs.detach())
+            if not self.mask_entity_banzhaf:
+                text_mask = video_mask = None
             losses[f'loss_banzhaf_{level}'] = self.banzhaf_loss(
                 student, teacher, text_mask, video_mask
             )
-        for level in self.levels[1:]:
+        # kl = 0 (the QA model distils answer logits instead): no term.
+        for level in (
+            self.levels[1:] if self.self_distill_loss.loss_weight else ()
+        ):
             losses[f'loss_self_distill_{level}'] = self.self_distill_loss(
                 sims[level], sims['entity']
             )

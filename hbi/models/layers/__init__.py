@@ -1,4 +1,8 @@
 from .banzhaf_estimator import BanzhafEstimator
+from .pooled_answer_classifier import (
+    PooledAnswerClassifier,
+    weighted_token_pool,
+)
 from .token_merging import (
     ClusterTokenMerge,
     TokenClusterBlock,
@@ -16,6 +20,7 @@ from .weighted_token_interaction import (
 __all__ = [
     'BanzhafEstimator',
     'ClusterTokenMerge',
+    'PooledAnswerClassifier',
     'TokenClusterBlock',
     'dpc_knn_cluster',
     'merge_clusters',
@@ -24,4 +29,5 @@ __all__ = [
     'normalize_tokens',
     'positive_pair_interaction',
     'weighted_token_interaction',
+    'weighted_token_pool',
 ]

@@ -159,13 +159,19 @@ class VideoTextRetriever(BaseVideoTextModel):
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
         """Losses over the batch gathered from all ranks (with gradients)."""
-        text = all_gather_with_grad(
-            self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        return self.retrieval_loss(
+            self.encode_text(inputs['input_ids'], inputs['attention_mask']),
+            self.encode_video(inputs['frames'], inputs['frame_mask']),
         )
-        video = all_gather_with_grad(
-            self.encode_video(inputs['frames'], inputs['frame_mask'])
+
+    def retrieval_loss(self, text: dict, video: dict) -> Dict[str, Tensor]:
+        """The head's losses of this rank's encoded pairs (text b with video
+        b), over the batch gathered from all ranks (with gradients)."""
+        return self.head.loss(
+            all_gather_with_grad(text),
+            all_gather_with_grad(video),
+            self.logit_scale,
         )
-        return self.head.loss(text, video, self.logit_scale)
 
     def predict(
         self,
