@@ -23,7 +23,11 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where to save logs and metrics')
     parser.add_argument(
-        '--dump', type=str, help='save the similarity matrix and ids (.npz)'
+        '--dump',
+        type=str,
+        help='retrieval: save the similarity matrix and ids (.npz); '
+        'VideoQA: write each question with its predicted and true answer '
+        '(.jsonl)',
     )
     parser.add_argument(
         '--show-dir',
@@ -58,8 +62,18 @@ def build_config(args):
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     cfg.load_from = args.checkpoint
-    if args.dump and not args.dump.endswith('.npz'):
-        raise SystemExit(f'--dump must name a .npz file, got {args.dump}')
+    qa = str((cfg.get('test_cfg') or {}).get('type', '')).startswith('VideoQA')
+    suffix = '.jsonl' if qa else '.npz'
+    if args.dump and not args.dump.endswith(suffix):
+        raise SystemExit(
+            f'--dump must name a {suffix} file for this config, got '
+            f'{args.dump}'
+        )
+    if args.show_dir and qa:
+        raise SystemExit(
+            '--show-dir draws retrieval examples; for VideoQA use --dump '
+            'ANSWERS.jsonl'
+        )
     if args.show_dir and not args.dump:  # the examples are drawn from it
         args.dump = osp.join(args.show_dir, 'similarity.npz')
         os.makedirs(args.show_dir, exist_ok=True)

@@ -8,6 +8,9 @@ dataset_type = 'VideoQADataset'
 data_root = 'data/synthetic'
 data_prefix = dict(video='videos')
 ans2label_file = 'annotations/qa_ans2label.json'
+# Decoded frames cached on disk after the first pass (shared with the
+# retrieval configs' cache).
+video_pipeline = _base_.cached_video_pipeline
 
 pack = dict(
     meta_keys=(
@@ -27,6 +30,7 @@ train_dataloader = dict(
         data_prefix=data_prefix,
         ans2label_file=ans2label_file,
         ann_file='annotations/qa_train.jsonl',
+        video_pipeline=video_pipeline,
         drop_unknown_answers=True,
         pack=pack,
     )
@@ -38,6 +42,7 @@ val_dataloader = dict(
         data_prefix=data_prefix,
         ans2label_file=ans2label_file,
         ann_file='annotations/qa_val.jsonl',
+        video_pipeline=video_pipeline,
         pack=pack,
     )
 )
@@ -48,6 +53,7 @@ test_dataloader = dict(
         data_prefix=data_prefix,
         ans2label_file=ans2label_file,
         ann_file='annotations/qa_test.jsonl',
+        video_pipeline=video_pipeline,
         pack=pack,
     )
 )

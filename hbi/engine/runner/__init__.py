@@ -1,4 +1,11 @@
 from .hbi_runner import HBIRunner
+from .qa_loops import VideoQATestLoop, VideoQAValLoop
 from .retrieval_loops import RetrievalTestLoop, RetrievalValLoop
 
-__all__ = ['HBIRunner', 'RetrievalTestLoop', 'RetrievalValLoop']
+__all__ = [
+    'HBIRunner',
+    'RetrievalTestLoop',
+    'RetrievalValLoop',
+    'VideoQATestLoop',
+    'VideoQAValLoop',
+]

@@ -1,3 +1,9 @@
+from .qa import (
+    format_qa_table,
+    normalize_answer,
+    prior_answers,
+    qa_accuracy,
+)
 from .rescoring import dual_softmax, qb_norm
 from .retrieval import (
     format_retrieval_table,
@@ -15,5 +21,8 @@ __all__ = [
     'format_retrieval_table',
     'dual_softmax',
     'qb_norm',
+    'format_qa_table',
+    'normalize_answer',
+    'prior_answers',
+    'qa_accuracy',
 ]
-from .qa import qa_accuracy  # noqa: E402,F401

@@ -29,6 +29,8 @@ from typing import Dict, Iterator, Mapping, Sequence, Tuple
 
 import numpy as np
 
+from .text_table import render_text_table
+
 __all__ = [
     'text_to_video_ranks',
     'video_to_text_ranks',
@@ -359,7 +361,6 @@ def format_retrieval_table(metrics: Mapping[str, float]) -> str:
     ``(group, direction)`` with the un-prefixed group labelled ``raw``,
     columns are ``R@k`` (ascending k), ``MdR``, ``MnR``. Missing cells are
     ``-``. Keys that do not end in ``t2v/…`` or ``v2t/…`` are ignored.
-    Written by hand (a dozen lines) rather than pulling in a table library.
 
     Args:
         metrics (Mapping[str, float]): Output of :func:`retrieval_metrics`,
@@ -386,13 +387,4 @@ def format_retrieval_table(metrics: Mapping[str, float]) -> str:
             [group, direction]
             + [f'{cells[c]:.1f}' if c in cells else '-' for c in columns]
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    rendered = [
-        ' | '.join(
-            cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(line, widths))
-        )
-        for line in lines
-    ]
-    rendered.insert(1, '-+-'.join('-' * w for w in widths))
-    return '\n'.join(rendered)
+    return render_text_table(lines, num_left=2)
