@@ -118,7 +118,7 @@ def registered_names(cfg):
 def test_config_builds(path, tmp_path):
     cfg = Config.fromfile(str(path))
     assert MODELS.get(cfg.model.type) is not None, cfg.model.type
-    if cfg.model.type != 'VideoTextRetriever':
+    if cfg.model.type not in ('VideoTextRetriever', 'VideoQuestionAnswerer'):
         return
     for registry, name in registered_names(cfg):
         assert registry.get(name) is not None, f'{name} not in {registry}'
@@ -152,6 +152,10 @@ def check_loss_and_predict(model, cfg, banzhaf: bool):
         input_ids[b, 0], input_ids[b, n - 1] = 49406, 49407
         attention_mask[b, :n] = 1
     samples = [VideoTextDataSample() for _ in range(2)]
+    qa = cfg.model.type == 'VideoQuestionAnswerer'
+    for index, sample in enumerate(samples):
+        if qa:  # a question's answer index
+            sample.set_field(index, 'gt_answer', field_type='data')
     data = dict(
         inputs=dict(
             frames=frames,
@@ -168,10 +172,31 @@ def check_loss_and_predict(model, cfg, banzhaf: bool):
     assert torch.isfinite(total)
     total.backward()
     if banzhaf:
-        assert {'loss_banzhaf_entity', 'loss_self_distill_event'} <= set(
-            losses
+        distill = (
+            'loss_answer_distill_event' if qa else 'loss_self_distill_event'
         )
+        assert {'loss_banzhaf_entity', distill} <= set(losses)
     model.eval()
     with torch.no_grad():
         out = model(**model.data_preprocessor(data), mode='predict')
     assert len(out) == 2 and all(torch.isfinite(s.pred_score) for s in out)
+
+
+QA_CONFIGS = [
+    p
+    for p in CONFIGS
+    if Config.fromfile(str(p)).model.type == 'VideoQuestionAnswerer'
+]
+
+
+@pytest.mark.parametrize('path', QA_CONFIGS, ids=ids(QA_CONFIGS))
+def test_videoqa_configs_validate_on_val_and_keep_the_best(path):
+    """The best checkpoint is chosen on the validation split by qa/acc;
+    the QA loops evaluate (each video once)."""
+    cfg = Config.fromfile(str(path))
+    assert cfg.default_hooks.checkpoint.save_best == 'qa/acc'
+    assert 'val' in cfg.val_dataloader.dataset.ann_file
+    assert 'test' in cfg.test_dataloader.dataset.ann_file
+    assert cfg.val_cfg.type == 'VideoQAValLoop'
+    assert cfg.test_cfg.type == 'VideoQATestLoop'
+    assert cfg.train_dataloader.dataset.drop_unknown_answers
