@@ -215,3 +215,28 @@ def test_bad_training_answers_are_errors(model):
         model.loss(inputs(), samples([3, 1500, 2]))
     with pytest.raises(ValueError, match='no gt_answer'):
         model.loss(inputs(), [VideoTextDataSample() for _ in range(3)])
+
+
+def test_event_level_weights_are_inert(model):
+    """With one token per side at the event level (rates 0.125 / 0.25 on 32
+    words and 12 frames), its pooling and WTI weights are a softmax over
+    one token: their MLPs get exactly zero gradient (kept for loading)."""
+    model.train()
+    model.zero_grad()
+    text = model.encode_text(inputs()['input_ids'], inputs()['attention_mask'])
+    assert text['event_tokens'].shape[1] == 1
+    sum(model.loss(inputs(), samples(GT)).values()).backward()
+    inert = [
+        model.answer_head.classifiers[2].text_weight,
+        model.answer_head.classifiers[2].video_weight,
+        model.head.text_weight_heads[2],
+        model.head.video_weight_heads[2],
+    ]
+    for module in inert:
+        for param in module.parameters():
+            assert param.grad is not None
+            assert float(param.grad.abs().max()) == 0.0
+    # while the entity level's pooling weights do learn
+    entity = model.answer_head.classifiers[0].text_weight[0].weight.grad
+    assert float(entity.abs().max()) > 0
+    model.zero_grad()
