@@ -8,8 +8,13 @@ from torch import Tensor
 
 from hbi.registry import MODELS
 
+from ..backbones.openai_clip_conversion import load_state_dict_checked
 from ..retrievers.base import SampleList
+from ..retrievers.model_checkpoint import read_model_checkpoint
 from ..retrievers.video_text_retriever import VideoTextRetriever
+
+#: The parts a retriever checkpoint initialises.
+RETRIEVER_PARTS = ('text_encoder', 'video_encoder', 'temporal', 'head')
 
 
 def gt_answers(data_samples: Optional[SampleList], device) -> Tensor:
@@ -54,6 +59,13 @@ class VideoQuestionAnswerer(VideoTextRetriever):
         answer_head (dict): Config of the answer head.
         retrieval_loss_weight (float): Weight of every retrieval loss; 0
             leaves them out. Defaults to 0.5.
+        retriever_checkpoint (str, optional): A trained retriever of the
+            same towers, temporal module and head (any layout
+            :func:`read_model_checkpoint` reads), loaded by
+            :meth:`init_weights` into everything but the answer head, which
+            keeps its initialisation (e.g. QA fine-tuning of a retrieval
+            model, as the synthetic demo does); a configured teacher file
+            keeps its weights. Defaults to None.
         **kwargs: Arguments of :class:`VideoTextRetriever` (towers,
             temporal module, ``head``: the level encoders and retrieval
             losses).
@@ -69,11 +81,43 @@ class VideoQuestionAnswerer(VideoTextRetriever):
         self,
         answer_head: dict,
         retrieval_loss_weight: float = 0.5,
+        retriever_checkpoint: Optional[str] = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.answer_head = MODELS.build(answer_head)
         self.retrieval_loss_weight = float(retrieval_loss_weight)
+        self.retriever_checkpoint = retriever_checkpoint
+
+    def init_weights(self) -> None:
+        """CLIP weights as a retriever, then ``retriever_checkpoint`` (each
+        part checked: nothing missing, unexpected or of another shape)."""
+        super().init_weights()
+        if not self.retriever_checkpoint:
+            return
+        _, converted, _ = read_model_checkpoint(self.retriever_checkpoint)
+        if getattr(self.head, 'use_banzhaf', False):
+            # The configured teacher file wins over the retriever's copy.
+            teacher = self.head.teacher.state_dict()
+            converted.update(
+                {f'head.teacher.{k}': v for k, v in teacher.items()}
+            )
+        for part in RETRIEVER_PARTS:
+            load_state_dict_checked(
+                getattr(self, part),
+                {
+                    k[len(part) + 1 :]: v
+                    for k, v in converted.items()
+                    if k.startswith(part + '.')
+                },
+                source=self.retriever_checkpoint,
+            )
+        if 'logit_scale' not in converted:
+            raise ValueError(
+                f'{self.retriever_checkpoint} has no logit_scale: not a '
+                'retriever checkpoint'
+            )
+        self.logit_scale.data.copy_(converted['logit_scale'])
 
     @property
     def num_answers(self) -> int:

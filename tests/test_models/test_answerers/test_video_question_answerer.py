@@ -240,3 +240,34 @@ def test_event_level_weights_are_inert(model):
     entity = model.answer_head.classifiers[0].text_weight[0].weight.grad
     assert float(entity.abs().max()) > 0
     model.zero_grad()
+
+
+def test_retriever_checkpoint_initialises_all_but_the_answer_head(tmp_path):
+    retriever_cfg = copy.deepcopy(SMALL_CFG)
+    retriever_cfg['type'] = 'VideoTextRetriever'
+    del retriever_cfg['answer_head']
+    torch.manual_seed(1)
+    retriever = MODELS.build(retriever_cfg)
+    retriever.logit_scale.data.fill_(3.25)
+    path = tmp_path / 'retriever.pth'
+    torch.save(dict(state_dict=retriever.state_dict()), path)
+    cfg = copy.deepcopy(SMALL_CFG)
+    cfg['retriever_checkpoint'] = str(path)
+    torch.manual_seed(2)
+    model = MODELS.build(cfg)
+    head_before = copy.deepcopy(model.answer_head.state_dict())
+    model.init_weights()
+    for key, value in retriever.state_dict().items():
+        torch.testing.assert_close(model.state_dict()[key], value, msg=key)
+    for key, value in head_before.items():
+        torch.testing.assert_close(
+            model.answer_head.state_dict()[key], value, msg=key
+        )
+    # a retriever of another width is refused, naming the file
+    other = copy.deepcopy(retriever_cfg)
+    other['head']['embed_dim'] = 16
+    bad = tmp_path / 'other.pth'
+    torch.save(MODELS.build(other).state_dict(), bad)
+    cfg['retriever_checkpoint'] = str(bad)
+    with pytest.raises(ValueError, match=r'other\.pth'):
+        MODELS.build(cfg).init_weights()
