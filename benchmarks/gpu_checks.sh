@@ -51,7 +51,7 @@ step eval_similarity 150 python benchmarks/eval_similarity.py --device cuda \
     --released-blocks 256 --full-scale-fraction 1
 WORLD=$WORK_DIR/world
 CFG=configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py
-DATA="train_dataloader.dataset.data_root=$WORLD val_dataloader.dataset.data_root=$WORLD test_dataloader.dataset.data_root=$WORLD"
+DATA="data_root=$WORLD"
 step world 120 python tools/data/synthetic/generate_synthetic_world.py \
     --out "$WORLD" --num-train 400 --num-val 100 --num-test 200 --no-progress
 step dist_train_amp 180 bash tools/dist_train.sh "$CFG" 1 --amp \

@@ -46,11 +46,14 @@ def ensure_world(data_root: str) -> None:
     ).generate_world(data_root)
 
 
-def train_estimator(retriever_ckpt: str, work_dir: str, epochs: int) -> str:
+def train_estimator(
+    retriever_ckpt: str, work_dir: str, epochs: int, data_root: str
+) -> str:
     """Train the Banzhaf teacher on the frozen meanP towers and export it."""
     cfg = load_config(
         osp.join(ROOT, ESTIMATOR),
         {
+            'data_root': data_root,
             'model.retriever_checkpoint': retriever_ckpt,
             'train_cfg.max_epochs': epochs,
         },
@@ -123,7 +126,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     start = time.time()
     ensure_world(args.data_root)
-    options = {}
+    options = {'data_root': args.data_root}  # reaches every dataloader
     if args.epochs:
         options['train_cfg.max_epochs'] = args.epochs
     results = {
@@ -138,6 +141,7 @@ def main(argv=None):
             results['CLIP4Clip meanP']['checkpoint'],
             osp.join(args.work_dir, 'estimator'),
             args.estimator_epochs,
+            args.data_root,
         )
         hbi_options['model.head.teacher_checkpoint'] = teacher
         name = 'HBI (with Banzhaf teacher)'

@@ -7,12 +7,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
 
 from hbi.engine.runner import HBIRunner  # noqa: E402
-from hbi.utils import (
+from hbi.utils import (  # noqa: E402
+    ConfigOptionsAction,
     destroy_process_group,
-    load_config,  # noqa: E402
+    load_config,
     setup_launcher,
 )
 
@@ -38,8 +38,9 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
-        help='override config keys (unknown keys are an error)',
+        action=ConfigOptionsAction,
+        help='override config keys, e.g. data_root=DIR (see '
+        'docs/en/user_guides/config_overrides.md)',
     )
     parser.add_argument(
         '--launcher',

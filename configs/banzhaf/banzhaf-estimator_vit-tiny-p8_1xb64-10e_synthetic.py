@@ -70,19 +70,21 @@ optim_wrapper = dict(
     ),
     clip_grad=dict(max_norm=1.0),
 )
+# Linear warm-up over the first 10% of the epochs (one of ten), then cosine:
+# both computed from max_epochs, so `--cfg-options max_epochs=N` moves them.
 param_scheduler = [
     dict(
         type='LinearLR',
         start_factor=1e-2,
         by_epoch=True,
         begin=0,
-        end=1,
+        end=0.1 * max_epochs,
         convert_to_iter_based=True,
     ),
     dict(
         type='CosineAnnealingLR',
         by_epoch=True,
-        begin=1,
+        begin=0.1 * max_epochs,
         end=max_epochs,
         eta_min=1e-5,
         convert_to_iter_based=True,

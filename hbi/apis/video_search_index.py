@@ -24,6 +24,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from hbi.models.rerankers import rerank_ranked_lists
 from hbi.models.retrievers import load_model_checkpoint
 from hbi.registry import MODELS, TRANSFORMS
 from hbi.utils.distributed import concat_tensors, map_tensors
@@ -36,11 +37,17 @@ __all__ = ['VideoSearchIndex', 'SearchHit']
 
 
 class SearchHit(NamedTuple):
-    """One result: the video id, its gallery index and its fused score."""
+    """One result: the video id, its gallery index, its score and whether
+    the model's reranker re-scored it.
+
+    ``score`` is ``fused + weight * second`` for a re-ranked hit and the
+    fused similarity otherwise; re-ranked hits come first.
+    """
 
     video_id: str
     index: int
     score: float
+    reranked: bool = False
 
 
 class _Records(Dataset):
@@ -78,7 +85,11 @@ class VideoSearchIndex:
     candidates, scored in ascending gallery order in blocks of
     ``block_size``; ties rank the lower gallery index first. With
     ``rerank_depth >= len(index)`` the result is exactly
-    :meth:`search_exhaustive`'s.
+    :meth:`search_exhaustive`'s. If the model has a ``reranker`` (config
+    ``model.reranker=dict(type=..., k=..., weight=...)``), :meth:`search`
+    then runs the re-ranking stage on the ``reranker.k`` best of those
+    (:meth:`rerank`), the same stage as the test loop's
+    (``docs/en/advanced_guides/reranking.md``).
 
     Args:
         model: A retriever with ``encode_text``, ``encode_video``,
@@ -95,6 +106,8 @@ class VideoSearchIndex:
         first_stage (str): ``'auto'``, ``'faiss'`` or ``'torch'``, see
             :class:`InnerProductSearch`. Defaults to ``'auto'``.
         faiss_factory (str): faiss index description. Defaults to ``'Flat'``.
+        rerank_batch_size (int): Pairs per ``model.rerank_scores`` call.
+            Defaults to 256.
     """
 
     def __init__(
@@ -109,8 +122,10 @@ class VideoSearchIndex:
         block_size: int = 1024,
         first_stage: Backend = 'auto',
         faiss_factory: str = 'Flat',
+        rerank_batch_size: int = 256,
     ) -> None:
         self.model = model.eval()
+        self.rerank_batch_size = rerank_batch_size
         pack = pack or dict(type='PackVideoTextInputs')
         self.video_pipeline = _compose(list(video_pipeline) + [pack])
         self.text_pipeline = _compose(list(text_pipeline) + [pack])
@@ -382,11 +397,44 @@ class VideoSearchIndex:
             scores.append(top[1])
         return np.stack(indices), np.stack(scores)
 
+    def rerank(
+        self, text: Dict[str, Tensor], indices: np.ndarray, scores: np.ndarray
+    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The re-ranking stage on ranked results of the full similarity.
+
+        Each query's first ``model.reranker.k`` results are re-scored by
+        ``model.rerank_scores`` and ordered by ``fused + weight * second``
+        (ties keep their fused order); the other results follow, in their
+        fused order.
+
+        Args:
+            text (dict[str, Tensor]): Encoded queries.
+            indices (np.ndarray): Gallery indices, best first per query
+                (:meth:`search_exhaustive` / :meth:`search_two_stage`).
+            scores (np.ndarray): Their fused scores.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray, np.ndarray]: indices, scores (see
+            :class:`SearchHit`) and whether each hit was re-ranked.
+
+        Shape:
+            - indices, scores, outputs: (Q, n).
+        """
+        return rerank_ranked_lists(
+            self.model,
+            text,
+            indices,
+            scores,
+            self.store.features,
+            self.rerank_batch_size,
+        )
+
     def search(
         self,
         queries: Sequence[str],
         k: int = 10,
         rerank_depth: Optional[int] = 100,
+        rerank: bool = True,
     ) -> List[List[SearchHit]]:
         """The ``k`` best videos of each text query.
 
@@ -395,18 +443,28 @@ class VideoSearchIndex:
             k (int): Results per query. Defaults to 10.
             rerank_depth (int, optional): First-stage candidates re-ranked by
                 the full similarity; None = exhaustive. Defaults to 100.
+            rerank (bool): Run the model's re-ranking stage if it has a
+                ``reranker`` (:meth:`rerank`). Defaults to True.
 
         Returns:
             list[list[SearchHit]]: Best first, per query.
         """
         text = self.encode_queries(queries)
+        reranker = getattr(self.model, 'reranker', None) if rerank else None
+        wanted = k if reranker is None else max(k, reranker.k)
         indices, scores = (
-            self.search_exhaustive(text, k)
+            self.search_exhaustive(text, wanted)
             if rerank_depth is None
-            else self.search_two_stage(text, k, rerank_depth)
+            else self.search_two_stage(text, wanted, rerank_depth)
         )
+        flags = np.zeros(indices.shape, dtype=bool)
+        if reranker is not None:
+            indices, scores, flags = self.rerank(text, indices, scores)
         ids = self.store.ids
         return [
-            [SearchHit(ids[i], int(i), float(s)) for i, s in zip(*row)]
-            for row in zip(indices, scores)
+            [
+                SearchHit(ids[i], int(i), float(s), bool(f))
+                for i, s, f in zip(*row)
+            ][:k]
+            for row in zip(indices, scores, flags)
         ]

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from hbi.apis import VideoSearchIndex, compare_two_stage
+from hbi.models.rerankers import SimilarityReranker
 from tests.test_apis.search_helpers import build_model, split_of
 
 
@@ -135,3 +136,41 @@ def test_bad_ids_and_empty_index(configs, tmp_path):
         index.search(['a red circle'], k=1, rerank_depth=2)
     with pytest.raises(FileNotFoundError, match='no \\*.mp4'):
         index.index_folder(str(tmp_path))
+
+
+def test_search_runs_the_models_reranking_stage(configs, tmp_path):
+    cfg = configs['hbi']
+    paths, ids, captions, _ = split_of(cfg)
+    index = _index(cfg, tmp_path / 'idx')
+    index.index_videos(paths, ids)
+    queries = captions[::7]
+    text = index.encode_queries(queries)
+    with torch.no_grad():
+        sims = index.model.similarity(text, index.store.features())
+    fused, event = sims['fused'].numpy(), sims['event'].numpy()
+    n, weight = len(ids), 0.5
+    for depth in (n, 3):
+        index.model.reranker = SimilarityReranker('event', depth, weight)
+        for first_stage in (None, n):  # exhaustive, two-stage at full depth
+            hits = index.search(queries, k=n, rerank_depth=first_stage)
+            for q, row in enumerate(hits):
+                order = sorted(range(n), key=lambda v: (-fused[q, v], v))
+                top = order[:depth]
+                final = {v: fused[q, v] + weight * event[q, v] for v in top}
+                want = sorted(top, key=lambda v: (-final[v], top.index(v)))
+                want += order[depth:]
+                assert [h.index for h in row] == want
+                assert [h.reranked for h in row] == [True] * depth + [
+                    False
+                ] * (n - depth)
+                for h in row:
+                    expect = (
+                        final[h.index] if h.reranked else fused[q, h.index]
+                    )
+                    assert h.score == pytest.approx(expect, abs=1e-5)
+    # fewer results than the depth: still the re-ranked head of the list
+    three = index.search(queries, k=2, rerank_depth=None)
+    assert [len(r) for r in three] == [2] * len(queries)
+    assert all(h.reranked for r in three for h in r)
+    plain = index.search(queries, k=2, rerank_depth=None, rerank=False)
+    assert not any(h.reranked for r in plain for h in r)

@@ -5,9 +5,8 @@ import json
 import pytest
 
 from hbi.datasets import read_csv_rows, read_json, read_jsonl
-from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import MSRVTT  # noqa: E402
 
-MSRVTT = SHARED_MSRVTT
 QA_FIELDS = ('answer', 'question', 'video_id', 'answer_type')
 
 

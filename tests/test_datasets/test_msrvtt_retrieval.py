@@ -10,7 +10,7 @@ import hbi.datasets.base_video_text_dataset as base_module
 from hbi.datasets import MSRVTTRetrievalDataset
 from hbi.datasets.transforms import VideoDecodeError
 from hbi.registry import DATASETS
-from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import MSRVTT  # noqa: E402
 
 MAX_FRAMES = 6
 # video0's, then video1's captions, each in the order of the json (which
@@ -144,7 +144,7 @@ def test_real_jsfusion_file_without_videos(tmp_path, logs):
     (tmp_path / 'videos').mkdir()
     ds = MSRVTTRetrievalDataset(
         data_root=str(tmp_path),
-        list_file=str(SHARED_MSRVTT / 'MSRVTT_JSFUSION_test.csv'),
+        list_file=str(MSRVTT / 'MSRVTT_JSFUSION_test.csv'),
         modality='text',
         text_pipeline=[dict(type='TokenizeText')],
     )

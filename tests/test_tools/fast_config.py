@@ -2,11 +2,15 @@
 
 import importlib.util
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_CONFIG = ROOT / (
     'configs/retrieval/clip4clip/'
     'clip4clip_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
+)
+HBI_CONFIG = ROOT / (
+    'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
 )
 
 
@@ -29,10 +33,13 @@ def load_tool(name: str):
     return module
 
 
-def write_fast_config(path: Path, data_root: Path, **extra) -> Path:
-    """A config inheriting the demo config, shrunk to run in seconds."""
+def write_fast_config(
+    path: Path, data_root: Path, base: Path = BASE_CONFIG, **extra
+) -> Path:
+    """A config inheriting the demo config (or ``base``), shrunk to run in
+    seconds: towers of width 32 with one block each."""
     lines = [
-        f'_base_ = [{str(BASE_CONFIG)!r}]',
+        f'_base_ = [{str(base)!r}]',
         "arch = dict(_delete_=True, base='tiny', embed_dim=32, "
         'vision=dict(width=32, layers=1, heads=2), '
         'text=dict(width=32, layers=1, heads=2))',
@@ -52,4 +59,25 @@ def write_fast_config(path: Path, data_root: Path, **extra) -> Path:
         'default_hooks = dict(logger=dict(interval=1))',
     ] + [f'{k} = {v!r}' for k, v in extra.items()]
     path.write_text('\n'.join(lines) + '\n')
+    return path
+
+
+def write_fast_hbi_config(
+    path: Path,
+    data_root: Path,
+    teacher: Path,
+    head: Optional[dict] = None,
+    **extra,
+) -> Path:
+    """:func:`write_fast_config` of the synthetic HBI config: width-32 towers,
+    a one-block seqTransf copied from the text tower, the 3-level head with
+    its Banzhaf terms on (teacher: the estimator file ``teacher``) and the
+    other head arguments in ``head``."""
+    path = write_fast_config(path, data_root, base=HBI_CONFIG, **extra)
+    head = dict(head or {}, embed_dim=32, teacher_checkpoint=str(teacher))
+    path.write_text(
+        path.read_text()
+        + 'model.update(temporal=dict(width=32, num_layers=1, num_heads=2), '
+        f'head={head!r})\n'
+    )
     return path

@@ -1,5 +1,6 @@
 """tools/test.py on 1 process vs tools/dist_test.sh on 2 CPU processes: the
-same matrix, bit for bit, on a world whose sizes do not divide by 2."""
+same matrix, bit for bit, on a world whose sizes do not divide by 2, for
+CLIP4Clip meanP and for HBI (three levels, merged tokens, fused score)."""
 
 import os
 import re
@@ -8,21 +9,26 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from hbi.evaluation.functional import dual_softmax, qb_norm, retrieval_metrics
+from hbi.models.layers import BanzhafEstimator
 from tests.test_tools.fast_config import (
     ROOT,
     load_generator,
     load_tool,
     write_fast_config,
+    write_fast_hbi_config,
 )
 from tests.test_tools.test_dist_train import _free_port
 
 
-@pytest.fixture(scope='module')
-def odd_run(tmp_path_factory):
-    """7 test videos, 35 captions, a config and a 1-epoch checkpoint."""
-    tmp = tmp_path_factory.mktemp('dist_test')
+@pytest.fixture(scope='module', params=['meanp', 'hbi'])
+def odd_run(request, tmp_path_factory):
+    """7 test videos, 35 captions, a config and a 1-epoch checkpoint of
+    meanP, or of HBI (Banzhaf terms on; fused score = entity + action +
+    event, so that every level is in the compared matrix)."""
+    tmp = tmp_path_factory.mktemp(f'dist_test_{request.param}')
     world = tmp / 'world'
     load_generator().generate_world(
         str(world),
@@ -46,9 +52,16 @@ def odd_run(tmp_path_factory):
             test_mode=True,
         ),
     )
-    cfg = write_fast_config(
+    write, model_args = write_fast_config, {}
+    if request.param == 'hbi':
+        teacher = tmp / 'teacher.pth'
+        torch.save(BanzhafEstimator(64).state_dict(), teacher)
+        write = write_fast_hbi_config
+        model_args = dict(teacher=teacher, head=dict(rate=(1.0, 1.0, 1.0)))
+    cfg = write(
         tmp / 'cfg.py',
         world,
+        **model_args,
         train_cfg=dict(max_epochs=1, val_begin=2),
         # 35 texts in blocks of 4: rank 0 owns 5 blocks (19 texts), rank 1
         # 4 blocks (16); 7 videos in batches of 3: rank 0 gets 4, rank 1 3.
@@ -175,3 +188,62 @@ def test_dist_test_matches_single_process(odd_run):
         'qb_norm | t2v',
     ):
         assert row in log, row
+
+
+def test_rerank_stage_on_two_processes(odd_run):
+    """The re-ranking stage on 2 ranks (tools/dist_test.sh): a reranker
+    whose second score is the fused one with weight -1.5 reverses each
+    text's top-3 and each video's top-3 texts, checked against that
+    definition on the dumped first-stage matrix, and the ``rerank/``
+    metrics are those of the dumped re-ranked matrices."""
+    tmp, _, ckpt = odd_run
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=str(ROOT),
+        PORT=str(_free_port()),
+    )
+    cfg = tmp / 'rerank_cfg.py'
+    cfg.write_text(
+        f'_base_ = [{str(tmp / "cfg.py")!r}]\n'
+        "model = dict(reranker=dict(type='SimilarityReranker', "
+        "key='fused', k=3, weight=-1.5))\n"
+    )
+    _run(
+        ['bash', str(ROOT / 'tools/dist_test.sh'), str(cfg), str(ckpt), '2']
+        + ['--work-dir', str(tmp / 'rerank'), '--dump', str(tmp / 'r.npz')]
+        + ['--cfg-options', 'test_dataloader.batch_size=3']
+        + ['test_cfg.bank_dataloader=None', 'test_evaluator.rescorers=[]']
+        + ['test_cfg.rerank_batch_size=4'],
+        env,
+    )
+    dump = np.load(tmp / 'r.npz')
+    sim, gt = dump['similarity'], dump['text_to_video']
+
+    def expected_order(scores):
+        ranked = sorted(range(len(scores)), key=lambda j: (-scores[j], j))
+        return ranked[:3][::-1] + ranked[3:]  # no ties in these floats
+
+    for t in range(sim.shape[0]):
+        got = np.argsort(-dump['reranked_t2v'][t], kind='stable').tolist()
+        assert got == expected_order(sim[t].tolist())
+    for v in range(sim.shape[1]):
+        got = np.argsort(-dump['reranked_v2t'][:, v], kind='stable')
+        assert got.tolist() == expected_order(sim[:, v].tolist())
+    want = retrieval_metrics(sim, gt)
+    for direction in ('t2v', 'v2t'):
+        want.update(
+            {
+                f'rerank/{k}': v
+                for k, v in retrieval_metrics(
+                    dump[f'reranked_{direction}'], gt
+                ).items()
+                if k.startswith(direction)
+            }
+        )
+    metrics = _test_metrics(tmp / 'rerank')
+    assert set(metrics) == set(want)
+    for key, value in want.items():
+        assert metrics[key] == pytest.approx(value, abs=1e-4), key
+    log = next((tmp / 'rerank').rglob('*.log')).read_text()
+    assert 'rerank | t2v' in log and 'rerank | v2t' in log

@@ -14,11 +14,10 @@ import decord
 import numpy as np
 import pytest
 
-from tests.shared_data import MSRVTT as SHARED_MSRVTT  # noqa: E402
+from tests.shared_data import MSRVTT as REAL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / 'tools' / 'data' / 'synthetic' / 'generate_synthetic_world.py'
-REAL = SHARED_MSRVTT
 SMALL = dict(num_train=20, num_val=5, num_test=10, size=32, fps=8, seed=3)
 PALETTE = {'red', 'green', 'blue', 'yellow', 'white', 'purple'}
 SHAPES = {'circle', 'square', 'triangle'}
@@ -132,9 +131,8 @@ def test_csv_files_parse_like_the_real_ones(world):
         reader = csv.DictReader(f)
         rows = list(reader)
     assert reader.fieldnames == ['key', 'vid_key', 'video_id', 'sentence']
-    if (REAL / 'MSRVTT_JSFUSION_test.csv').exists():
-        with open(REAL / 'MSRVTT_JSFUSION_test.csv', newline='') as f:
-            assert csv.DictReader(f).fieldnames == reader.fieldnames
+    with open(REAL / 'MSRVTT_JSFUSION_test.csv', newline='') as f:
+        assert csv.DictReader(f).fieldnames == reader.fieldnames
     assert len(rows) == 10
     for i, r in enumerate(rows):
         k = 25 + i
@@ -159,9 +157,8 @@ def test_qa_jsonl_and_ans2label(world):
             split
         }
         per_split[split] = items
-    if (REAL / 'val.jsonl').exists():
-        with open(REAL / 'val.jsonl') as f:
-            assert set(json.loads(f.readline())) == set(per_split['val'][0])
+    with open(REAL / 'val.jsonl') as f:
+        assert set(json.loads(f.readline())) == set(per_split['val'][0])
     ans2label = json.loads((world['ann'] / 'qa_ans2label.json').read_text())
     train_answers = {q['answer'] for q in per_split['train']}
     assert set(ans2label) == train_answers

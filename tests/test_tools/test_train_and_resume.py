@@ -41,7 +41,10 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, small_world):
             '--work-dir',
             str(parted),
             '--cfg-options',
+            # stop after epoch 1 of the 2-epoch schedule (an interruption);
+            # train_cfg.max_epochs alone would move the schedule's end too
             'train_cfg.max_epochs=1',
+            'param_scheduler.0.end=2',
         ]
     )
     assert not (parted / 'epoch_2.pth').exists()
@@ -59,7 +62,7 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, small_world):
 
 
 def test_test_tool_evaluates_and_dumps(tmp_path, small_world):
-    cfg = write_fast_config(tmp_path / 'cfg.py', small_world, max_epochs=1)
+    cfg = write_fast_config(tmp_path / 'cfg.py', small_world)
     work = tmp_path / 'work'
     train_tool.main(
         [

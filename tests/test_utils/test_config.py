@@ -10,6 +10,7 @@ def cfg_file(tmp_path):
         "model = dict(type='M', head=dict(rate=(1, 0, 0)))\n"
         'train_cfg = dict(max_epochs=5)\n'
         "pipeline = [dict(type='A'), dict(type='B')]\n"
+        'train_dataloader = dict(dataset=dict(pipeline=pipeline))\n'
     )
     return str(path)
 
@@ -25,7 +26,8 @@ def test_known_keys_are_merged(cfg_file):
     )
     assert cfg.train_cfg.max_epochs == 2
     assert tuple(cfg.model.head.rate) == (0, 1, 0)
-    assert cfg.pipeline[1].type == 'C'
+    # ``pipeline`` is a variable: the loader built from it follows
+    assert cfg.train_dataloader.dataset.pipeline[1].type == 'C'
 
 
 def test_unknown_key_names_key_and_suggests(cfg_file):
@@ -38,6 +40,13 @@ def test_unknown_key_names_key_and_suggests(cfg_file):
 def test_unknown_top_level_key(cfg_file):
     with pytest.raises(UnknownConfigKeyError, match='max_epoch'):
         load_config(cfg_file, {'max_epoch': 1})
+
+
+def test_unknown_top_level_key_points_to_the_nested_one(cfg_file):
+    with pytest.raises(
+        UnknownConfigKeyError, match=r'exists as train_cfg\.max_epochs'
+    ):
+        load_config(cfg_file, {'max_epochs': 1})
 
 
 def test_list_index_out_of_range(cfg_file):

@@ -10,6 +10,7 @@ import torch.multiprocessing as mp
 from hbi.utils.distributed import (
     all_gather_with_grad,
     concat_tensors,
+    global_mean_for_logging,
     map_tensors,
 )
 
@@ -32,7 +33,17 @@ def _worker(rank, port, out):
     # The same loss on every rank: sum of squares weighted by position.
     w = torch.arange(1, 6, dtype=torch.float32).view(5, 1)
     (w * g['x'] ** 2).sum().backward()
-    out[rank] = dict(x=g['x'].detach(), mask=g['mask'], grad=x.grad)
+    # A per-sample term: the local mean, logged as the mean over ranks.
+    y = torch.full((), float(rank + 1), requires_grad=True)
+    logged = global_mean_for_logging(y * 3.0)
+    logged.backward()
+    out[rank] = dict(
+        x=g['x'].detach(),
+        mask=g['mask'],
+        grad=x.grad,
+        logged=logged.item(),
+        y_grad=y.grad.item(),
+    )
     dist.destroy_process_group()
 
 
@@ -46,14 +57,20 @@ def test_all_gather_with_grad_two_ranks():
     for rank in (0, 1):
         assert torch.equal(out[rank]['x'], full)
         assert out[rank]['mask'].tolist() == [1, 1, 1, 2, 2]
-    # d/dx of sum(w x^2) is 2 w x, each rank receives its own rows.
-    assert torch.allclose(out[0]['grad'], (2 * w * full)[:3])
-    assert torch.allclose(out[1]['grad'], (2 * w * full)[3:])
+    # d/dx of sum(w x^2) is 2 w x; each rank receives its own rows times
+    # the world size (2), so that DDP's average over ranks gives every
+    # parameter the single-process gradient.
+    assert torch.allclose(out[0]['grad'], 2 * (2 * w * full)[:3])
+    assert torch.allclose(out[1]['grad'], 2 * (2 * w * full)[3:])
+    # logged: mean of 3 and 6 on both ranks; gradient: the local one
+    assert out[0]['logged'] == out[1]['logged'] == 4.5
+    assert out[0]['y_grad'] == out[1]['y_grad'] == 3.0
 
 
 def test_single_process_is_identity_and_helpers():
     t = dict(a=torch.ones(2, 3), b=[torch.zeros(2), None])
     assert all_gather_with_grad(t) is t
+    assert global_mean_for_logging(t['a']) is t['a']
     doubled = map_tensors(lambda x: x * 2, t)
     assert doubled['a'].sum() == 12 and doubled['b'][1] is None
     cat = concat_tensors([t, t])

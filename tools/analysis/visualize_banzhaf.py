@@ -31,7 +31,6 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 )
 
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.dataset import Compose, pseudo_collate  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner.checkpoint import _load_checkpoint  # noqa: E402
@@ -48,7 +47,7 @@ from hbi.models.retrievers.released_hbi_checkpoint import (
 )  # noqa: E402
 from hbi.models.tokenizers import CLIPBPETokenizer  # noqa: E402
 from hbi.registry import MODELS, TRANSFORMS  # noqa: E402
-from hbi.utils import load_config  # noqa: E402
+from hbi.utils import ConfigOptionsAction, load_config  # noqa: E402
 from hbi.utils.checkpoint_compat import trusted_checkpoint_globals  # noqa
 from hbi.visualization import LevelMap, plot_banzhaf_maps  # noqa: E402
 
@@ -68,7 +67,12 @@ def parse_args(argv=None):
     parser.add_argument('--num-samples', type=int, default=100)
     parser.add_argument('--scale', type=float, default=1000.0)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=ConfigOptionsAction,
+        help='override config keys, e.g. data_root=DIR',
+    )
     return parser.parse_args(argv)
 
 

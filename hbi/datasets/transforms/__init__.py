@@ -3,7 +3,7 @@
 from .decoding import LoadVideoFrames
 from .formatting import MODALITY_GROUPS, PackVideoTextInputs
 from .sampling import sample_frame_indices, sample_frame_indices_jittered
-from .text import TokenizeText
+from .text import TokenizeCaptionForDecoder, TokenizeText
 from .video_reader import VideoDecodeError, VideoReader, open_video
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     'PackVideoTextInputs',
     'MODALITY_GROUPS',
     'TokenizeText',
+    'TokenizeCaptionForDecoder',
     'sample_frame_indices',
     'sample_frame_indices_jittered',
     'VideoDecodeError',

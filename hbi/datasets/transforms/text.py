@@ -47,3 +47,40 @@ class TokenizeText(BaseTransform):
             f'{self.__class__.__name__}(max_length={self.max_length}, '
             f'tokenizer={self.tokenizer_cfg})'
         )
+
+
+@TRANSFORMS.register_module()
+class TokenizeCaptionForDecoder(TokenizeText):
+    """Turn ``caption`` into a decoder's input and target (teacher forcing).
+
+    The caption is tokenised as by :class:`TokenizeText` (start token,
+    words, end token, padding, ``max_length`` in all), then shifted: the
+    input is every token but the last, the target every token but the
+    first, so the input at position t (the start token or a word) predicts
+    the target at t (the next word or the end token).
+
+    **Required Keys:** ``caption``
+
+    **Added Keys:** ``caption_input_ids``, ``caption_target_ids``,
+    ``caption_mask`` (int64 arrays; the mask is 1 where the target is a real
+    token: it is also the decoder's attention mask, since a causal decoder
+    never lets a later position change an earlier one)
+
+    Args:
+        max_length (int): Tokens before the shift, start and end included
+            (>= 2). Defaults to 32.
+        tokenizer (dict, optional): As :class:`TokenizeText`.
+
+    Shape:
+        - each added key: [max_length - 1].
+    """
+
+    def transform(self, results: dict) -> dict:
+        ids, mask = self.tokenizer.encode(
+            [results['caption']], max_length=self.max_length
+        )
+        ids, mask = ids[0].numpy(), mask[0].numpy()
+        results['caption_input_ids'] = ids[:-1]
+        results['caption_target_ids'] = ids[1:]
+        results['caption_mask'] = mask[1:]
+        return results

@@ -3,7 +3,12 @@
 from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
-from mmengine.dist import get_rank, get_world_size, is_main_process
+from mmengine.dist import (
+    gather_object,
+    get_rank,
+    get_world_size,
+    is_main_process,
+)
 from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop
 from torch.utils.data import DataLoader
@@ -16,6 +21,7 @@ from .retrieval_evaluation import (
     gather_rows,
     similarity_rows,
 )
+from .retrieval_reranking import rerank_both_directions, score_local_candidates
 
 
 def _view_loader(
@@ -52,14 +58,22 @@ def _check_all(ids: np.ndarray, name: str) -> None:
 
 
 def score_texts(
-    model, loader: DataLoader, video_feats: dict, num_videos: int, loop
-) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
+    model,
+    loader: DataLoader,
+    video_feats: dict,
+    num_videos: int,
+    loop,
+    rerank: bool = False,
+) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[dict]]:
     """Encode this rank's text blocks of ``loader``'s text view, score them
-    against all videos and gather the rows on rank 0.
+    against all videos and gather the rows on rank 0; with ``rerank``, also
+    score this rank's re-ranking candidates and re-rank on rank 0
+    (:mod:`hbi.engine.runner.retrieval_reranking`).
 
     Returns:
-        tuple: ``(similarity [Nt, Nv], text_to_video [Nt])`` on rank 0,
-        ``(None, None)`` on the other ranks.
+        tuple: ``(similarity [Nt, Nv], text_to_video [Nt], reranked)`` on
+        rank 0 (``reranked``: ``{'t2v', 'v2t'}`` matrices, or None without
+        ``rerank``), ``(None, None, None)`` on the other ranks.
     """
     text_loader = _view_loader(loader, 'text', loop.text_block_size)
     ids, feats, to_video = encode_items(
@@ -72,10 +86,25 @@ def score_texts(
     rows = similarity_rows(
         model, feats, video_feats, blocks, num_videos, loop.block_size
     )
+    pairs = None
+    if rerank:
+        pairs = score_local_candidates(
+            model, feats, video_feats, rows, ids, loop.rerank_batch_size
+        )
+    del feats
     num_texts = len(text_loader.dataset)
     sim = gather_rows(ids, rows, num_texts)
     text_to_video = gather_rows(ids, to_video, num_texts)
-    return sim, text_to_video
+    if not rerank:
+        return sim, text_to_video, None
+    parts = gather_object(pairs) if get_world_size() > 1 else [pairs]
+    if sim is None:
+        return None, None, None
+    pairs = tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+    reranked = rerank_both_directions(
+        sim, pairs, model.reranker.k, model.reranker.weight
+    )
+    return sim, text_to_video, reranked
 
 
 def run_retrieval_evaluation(
@@ -95,8 +124,9 @@ def run_retrieval_evaluation(
         model, _view_loader(loop.dataloader, 'video'), 'video', loop.fp16
     )
     _check_all(video_ids, 'videos')
-    sim, text_to_video = score_texts(
-        model, loop.dataloader, video_feats, len(video_ids), loop
+    rerank = loop.rerank and getattr(model, 'reranker', None) is not None
+    sim, text_to_video, reranked = score_texts(
+        model, loop.dataloader, video_feats, len(video_ids), loop, rerank
     )
     bank_sim = None
     if loop.bank_dataloader is not None:
@@ -104,7 +134,7 @@ def run_retrieval_evaluation(
             loop.bank_dataloader = runner.build_dataloader(
                 loop.bank_dataloader, seed=runner.seed
             )
-        bank_sim, _ = score_texts(
+        bank_sim, _, _ = score_texts(
             model, loop.bank_dataloader, video_feats, len(video_ids), loop
         )
         if bank_sim is not None:
@@ -118,6 +148,10 @@ def run_retrieval_evaluation(
         if dump:
             dataset = loop.dataloader.dataset
             extra = {} if bank_sim is None else dict(bank_similarity=bank_sim)
+            if reranked is not None:
+                extra.update(
+                    reranked_t2v=reranked['t2v'], reranked_v2t=reranked['v2t']
+                )
             np.savez_compressed(
                 dump,
                 similarity=sim,
@@ -133,6 +167,7 @@ def run_retrieval_evaluation(
                     similarity=sim,
                     text_to_video=text_to_video,
                     bank_similarity=bank_sim,
+                    reranked=reranked,
                 )
             ],
             data_batch=None,
@@ -153,10 +188,13 @@ class _RetrievalLoopMixin:
         text_block_size: int,
         bank_dataloader: Union[DataLoader, dict, None],
         dump: Optional[str] = None,
+        rerank: bool = True,
+        rerank_batch_size: int = 256,
     ) -> None:
         for name, value in (
             ('block_size', block_size),
             ('text_block_size', text_block_size),
+            ('rerank_batch_size', rerank_batch_size),
         ):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(
@@ -165,6 +203,7 @@ class _RetrievalLoopMixin:
                 )
         self.block_size, self.text_block_size = block_size, text_block_size
         self.bank_dataloader, self.dump = bank_dataloader, dump
+        self.rerank, self.rerank_batch_size = rerank, rerank_batch_size
 
 
 _ARGS_DOC = """
@@ -183,6 +222,11 @@ _ARGS_DOC = """
             captions); their similarities to the evaluated videos are passed
             to the metric as ``bank_similarity`` (``RetrievalMetric(
             rescorers=['qb_norm'], qb_norm_bank='given')``). Defaults to None.
+        rerank (bool): If the model has a ``reranker``, also run the
+            re-ranking stage and report its metrics under ``rerank/``
+            (docs/en/advanced_guides/reranking.md). Defaults to True.
+        rerank_batch_size (int): Pairs per ``model.rerank_scores`` call.
+            Defaults to 256.
 """
 
 
@@ -202,9 +246,17 @@ class RetrievalValLoop(_RetrievalLoopMixin, ValLoop):
         block_size: int = 1024,
         text_block_size: int = 256,
         bank_dataloader: Union[DataLoader, dict, None] = None,
+        rerank: bool = True,
+        rerank_batch_size: int = 256,
     ) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
-        self._setup(block_size, text_block_size, bank_dataloader)
+        self._setup(
+            block_size,
+            text_block_size,
+            bank_dataloader,
+            rerank=rerank,
+            rerank_batch_size=rerank_batch_size,
+        )
 
     def run(self) -> Dict[str, float]:
         return run_retrieval_evaluation(self, 'val')
@@ -218,7 +270,8 @@ class RetrievalTestLoop(_RetrievalLoopMixin, TestLoop):
         + '        dump (str, optional): A ``.npz`` path receiving the '
         'matrix,\n            ``text_to_video``, video ids, captions '
         'and the QB-Norm bank\n            matrix if any. Defaults to '
-        'None.\n'
+        'None. With the re-ranking stage it also holds\n            '
+        '``reranked_t2v`` and ``reranked_v2t``.\n'
     )
 
     def __init__(
@@ -231,9 +284,18 @@ class RetrievalTestLoop(_RetrievalLoopMixin, TestLoop):
         text_block_size: int = 256,
         bank_dataloader: Union[DataLoader, dict, None] = None,
         dump: Optional[str] = None,
+        rerank: bool = True,
+        rerank_batch_size: int = 256,
     ) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
-        self._setup(block_size, text_block_size, bank_dataloader, dump)
+        self._setup(
+            block_size,
+            text_block_size,
+            bank_dataloader,
+            dump,
+            rerank,
+            rerank_batch_size,
+        )
 
     def run(self) -> Dict[str, float]:
         return run_retrieval_evaluation(self, 'test', self.dump)

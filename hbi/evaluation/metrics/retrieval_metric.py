@@ -40,14 +40,20 @@ class RetrievalMetric(MainProcessMetric):
     ``process`` once, on rank 0, with one sample::
 
         dict(similarity=[Nt, Nv], text_to_video=[Nt],
-             bank_similarity=[Nb, Nv])   # bank_similarity optional
+             bank_similarity=[Nb, Nv],   # optional
+             reranked=dict(t2v=[Nt, Nv], v2t=[Nt, Nv]))   # optional
 
     ``compute_metrics`` returns the raw metrics (``'t2v/R@1'`` …
     ``'v2t/MnR'``, see :func:`~hbi.evaluation.functional.retrieval_metrics`)
     and, for each configured re-scorer, the same metrics re-computed on the
     re-scored matrix under its name: ``'dsl/t2v/R@1'`` …,
     ``'qb_norm/t2v/R@1'`` …. Re-scorers are applied to the raw matrix
-    independently (not chained).
+    independently (not chained). With the re-ranking stage (a model with a
+    ``reranker``), ``reranked`` holds one matrix per direction (each
+    direction's own top-k re-ranked, see
+    :mod:`hbi.engine.runner.retrieval_reranking`): ``'rerank/t2v/…'`` is
+    computed from ``reranked['t2v']``, ``'rerank/v2t/…'`` from
+    ``reranked['v2t']``.
     QB-Norm reports text-to-video only: a bank of caption queries normalises
     the video gallery, and says nothing about the video-to-text direction.
     A table of all rows is logged through the current MMLogger.
@@ -120,12 +126,14 @@ class RetrievalMetric(MainProcessMetric):
         Args:
             data_batch (Any): Unused.
             data_samples (Sequence[dict]): Dicts with ``similarity``,
-                ``text_to_video`` and optionally ``bank_similarity``.
+                ``text_to_video`` and optionally ``bank_similarity`` and
+                ``reranked``.
 
         Shape:
             - similarity: :math:`(N_t, N_v)`.
             - text_to_video: :math:`(N_t,)`.
             - bank_similarity: :math:`(N_b, N_v)`.
+            - reranked['t2v'], reranked['v2t']: :math:`(N_t, N_v)`.
         """
         for sample in data_samples:
             missing = {'similarity', 'text_to_video'} - set(sample)
@@ -140,6 +148,13 @@ class RetrievalMetric(MainProcessMetric):
                 for key in ('similarity', 'text_to_video', 'bank_similarity')
                 if sample.get(key) is not None
             }
+            if sample.get('reranked') is not None:
+                result['reranked'] = {
+                    direction: _to_numpy(
+                        sample['reranked'][direction], f'reranked.{direction}'
+                    )
+                    for direction in ('t2v', 'v2t')
+                }
             self.results.append(result)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -149,7 +164,8 @@ class RetrievalMetric(MainProcessMetric):
             results (list[dict]): Exactly one processed sample.
 
         Returns:
-            dict: Raw metrics, then ``'<rescorer>/…'`` metrics per re-scorer.
+            dict: Raw metrics, then ``'<rescorer>/…'`` metrics per re-scorer,
+            then ``'rerank/…'`` ones if the sample holds ``reranked``.
         """
         if len(results) != 1:
             raise ValueError(
@@ -182,6 +198,16 @@ class RetrievalMetric(MainProcessMetric):
                     if key.startswith('t2v/')
                 }
             metrics.update({f'{name}/{k}': v for k, v in rescored.items()})
+        for direction, matrix in results[0].get('reranked', {}).items():
+            metrics.update(
+                {
+                    f'rerank/{key}': value
+                    for key, value in retrieval_metrics(
+                        matrix, text_to_video, self.ks
+                    ).items()
+                    if key.startswith(f'{direction}/')
+                }
+            )
         print_log(
             'Text-video retrieval (ranks: pessimistic ties, v2t: best own '
             'caption)\n' + format_retrieval_table(metrics),

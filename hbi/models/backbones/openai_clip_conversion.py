@@ -14,7 +14,7 @@ value changes, so converted towers reproduce OpenAI's numbers.
 import re
 import warnings
 import zipfile
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -280,14 +280,24 @@ def convert_openai_clip(state_dict: StateDict) -> dict:
 
 
 def load_state_dict_checked(
-    module: nn.Module, state_dict: StateDict, source: Optional[str] = None
-) -> None:
+    module: nn.Module,
+    state_dict: StateDict,
+    source: Optional[str] = None,
+    allow_missing: Sequence[str] = (),
+) -> List[str]:
     """``module.load_state_dict`` that first lists every problem at once.
 
     Args:
         module (nn.Module): Destination.
         state_dict (dict): Converted weights, named like ``module``'s.
         source (str, optional): File name for the error message.
+        allow_missing (Sequence[str]): Name prefixes of the module's entries
+            that the file may lack (they keep their initialisation), e.g.
+            the decoder of a model initialised from a retriever.
+            Defaults to ().
+
+    Returns:
+        list[str]: The allowed entries the file lacked.
 
     Raises:
         ValueError: Listing missing keys, unexpected keys and shape
@@ -295,6 +305,9 @@ def load_state_dict_checked(
     """
     expected = module.state_dict()
     missing = [k for k in expected if k not in state_dict]
+    prefixes = tuple(allow_missing)
+    kept = [k for k in missing if prefixes and k.startswith(prefixes)]
+    missing = [k for k in missing if k not in kept]
     unexpected = [k for k in state_dict if k not in expected]
     mismatched = [
         f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(expected[k].shape)}'
@@ -324,7 +337,8 @@ def load_state_dict_checked(
                 )
             )
         raise ValueError('\n'.join(lines))
-    module.load_state_dict(state_dict, strict=True)
+    module.load_state_dict(state_dict, strict=not kept)
+    return kept
 
 
 def load_openai_clip_into(tower: nn.Module, path: str, part: str) -> None:

@@ -1,3 +1,4 @@
+from .caption_head import CaptionHead
 from .hierarchical_banzhaf_head import (
     HierarchicalBanzhafHead,
     cat_features,
@@ -11,6 +12,7 @@ from .released_hbi_names import (
 )
 
 __all__ = [
+    'CaptionHead',
     'HierarchicalBanzhafHead',
     'LevelAnswerHead',
     'MeanPoolingHead',

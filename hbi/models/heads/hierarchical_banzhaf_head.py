@@ -11,6 +11,7 @@ from torch import Tensor, nn
 
 from hbi.registry import MODELS
 from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
+from hbi.utils.distributed import all_gather_with_grad
 
 from ..layers import (
     BanzhafEstimator,
@@ -392,6 +393,8 @@ class HierarchicalBanzhafHead(BaseModule):
         text_features: Features,
         video_features: Features,
         logit_scale: Union[Tensor, float],
+        local_text: Optional[Features] = None,
+        local_video: Optional[Features] = None,
     ) -> Dict[str, Tensor]:
         """Training losses of one gathered batch; text b pairs with video b.
 
@@ -402,6 +405,24 @@ class HierarchicalBanzhafHead(BaseModule):
         detached, the student's input A_bb is not); and for action/event
         ``loss_self_distill_{level}`` (``kl`` * KL from the entity level;
         left out when ``kl`` is 0).
+
+        On several processes ``local_text`` / ``local_video`` are this
+        rank's own features (``text_features`` / ``video_features`` are
+        gathered from every rank): the estimators run on the local positive
+        pairs only, and their maps (and the teacher's) are gathered for the
+        KL, whose second term normalises over the batch axis (A9), so it is
+        computed on the global batch like the contrastive terms.
+
+        Args:
+            text_features (dict[str, Tensor]): Gathered
+                :meth:`encode_text` output, N items.
+            video_features (dict[str, Tensor]): Gathered
+                :meth:`encode_video` output, N items.
+            logit_scale (Tensor | float): Log inverse temperature.
+            local_text (dict[str, Tensor], optional): This rank's text
+                features; None on one process. Defaults to None.
+            local_video (dict[str, Tensor], optional): This rank's video
+                features; None on one process. Defaults to None.
 
         Returns:
             dict[str, Tensor]: Scalar losses.
@@ -414,6 +435,11 @@ class HierarchicalBanzhafHead(BaseModule):
                 'video_features must hold the same number of '
                 f'pairs, got {num_texts} and {num_videos}'
             )
+        if (local_text is None) != (local_video is None):
+            raise ValueError(
+                'HierarchicalBanzhafHead.loss: give both local_text and '
+                'local_video, or neither'
+            )
         logit_scale = torch.as_tensor(
             logit_scale, device=text_features['entity_tokens'].device
         )
@@ -423,24 +449,13 @@ class HierarchicalBanzhafHead(BaseModule):
             losses[f'loss_contrastive_{level}'] = symmetric_info_nce(
                 sims[level], logit_scale
             )
-            if not self.use_banzhaf:
-                continue
-            text_mask = text_features.get(f'{level}_mask')
-            video_mask = video_features.get(f'{level}_mask')
-            pairs = positive_pair_interaction(
-                text_features[f'{level}_tokens'],
-                text_mask,
-                video_features[f'{level}_tokens'],
-                video_mask,
-            )
-            student = self.banzhaf_estimators[index](pairs)
-            with torch.no_grad():
-                teacher = self.teacher(pairs.detach())
-            if not self.mask_entity_banzhaf:
-                text_mask = video_mask = None
-            losses[f'loss_banzhaf_{level}'] = self.banzhaf_loss(
-                student, teacher, text_mask, video_mask
-            )
+            if self.use_banzhaf:
+                losses[f'loss_banzhaf_{level}'] = self._banzhaf_loss(
+                    index,
+                    local_text if local_text is not None else text_features,
+                    local_video if local_video is not None else video_features,
+                    gather=local_text is not None,
+                )
         # kl = 0 (the QA model distils answer logits instead): no term.
         for level in (
             self.levels[1:] if self.self_distill_loss.loss_weight else ()
@@ -449,3 +464,35 @@ class HierarchicalBanzhafHead(BaseModule):
                 sims[level], sims['entity']
             )
         return losses
+
+    def _banzhaf_loss(
+        self, index: int, text: Features, video: Features, gather: bool
+    ) -> Tensor:
+        """Level ``index``'s Banzhaf distillation (A9) on the positive pairs
+        of ``text`` / ``video``; with ``gather`` the student's and teacher's
+        maps are gathered from every rank first."""
+        level = self.levels[index]
+        text_mask = text.get(f'{level}_mask')
+        video_mask = video.get(f'{level}_mask')
+        pairs = positive_pair_interaction(
+            text[f'{level}_tokens'],
+            text_mask,
+            video[f'{level}_tokens'],
+            video_mask,
+        )
+        maps = dict(
+            student=self.banzhaf_estimators[index](pairs),
+            text_mask=text_mask,
+            video_mask=video_mask,
+        )
+        with torch.no_grad():
+            maps['teacher'] = self.teacher(pairs.detach())
+        if gather:
+            maps = all_gather_with_grad(maps)
+        masked = self.mask_entity_banzhaf
+        return self.banzhaf_loss(
+            maps['student'],
+            maps['teacher'],
+            maps['text_mask'] if masked else None,
+            maps['video_mask'] if masked else None,
+        )

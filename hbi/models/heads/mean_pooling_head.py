@@ -69,7 +69,12 @@ class MeanPoolingHead(BaseModule):
         text: Dict[str, Tensor],
         video: Dict[str, Tensor],
         logit_scale: Tensor,
+        local_text: Optional[Dict[str, Tensor]] = None,
+        local_video: Optional[Dict[str, Tensor]] = None,
     ) -> Dict[str, Tensor]:
+        """Symmetric InfoNCE of the gathered batch. ``local_text`` /
+        ``local_video`` (this rank's features) are accepted for the head
+        protocol; this head has no per-pair term."""
         sim = self.similarity(text, video)['fused']
         return dict(
             loss_contrastive=self.loss_weight

@@ -16,7 +16,8 @@ class BanzhafEstimator(nn.Module):
     ``out = cnn2(x)``.
 
     ``bn`` (BatchNorm2d) exists only so that released checkpoints load: the
-    released forward never calls it, and neither does this one. ``Q``, ``K``
+    released forward never calls it, and neither does this one (its
+    parameters are frozen). ``Q``, ``K``
     and ``V`` are initialised like the released ``BanzhafModule``:
     ``xavier_uniform_`` with gain 1.414; the convolutions keep PyTorch's
     default initialisation.
@@ -33,6 +34,9 @@ class BanzhafEstimator(nn.Module):
         super().__init__()
         self.cnn1 = nn.Conv2d(1, channels, kernel_size=3, padding=1)
         self.bn = nn.BatchNorm2d(channels)  # unused, kept for loading
+        # Never used, so never a gradient: frozen, so that DDP runs without
+        # find_unused_parameters (the release's optimiser skips it too).
+        self.bn.requires_grad_(False)
         self.cnn2 = nn.Conv2d(channels, 1, kernel_size=3, padding=1)
         self.Q = nn.Parameter(torch.empty(channels, channels))
         self.K = nn.Parameter(torch.empty(channels, channels))

@@ -61,6 +61,10 @@ OWN_PREFIXES = (
     # BanzhafEstimatorTrainer
     'retriever.',
     'estimator.',
+    # VideoTextEncoderDecoder
+    'decoder.',
+    'memory.',
+    'task_heads.',
 )
 #: Keys of OpenAI TorchScript archives that are not weights.
 _OPENAI_META_KEYS = ('input_resolution', 'context_length', 'vocab_size')

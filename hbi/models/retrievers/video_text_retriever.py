@@ -35,6 +35,12 @@ class VideoTextRetriever(BaseVideoTextModel):
             Defaults to ``dict(type='IdentityTemporal')`` (meanP).
         init_temporal_from_text (bool): Initialise the temporal module from
             the text tower (HBI's seqTransf). Defaults to False.
+        reranker (dict, optional): Config of a second-stage re-ranker
+            (:class:`~hbi.models.rerankers.BaseReranker`), e.g.
+            ``dict(type='ReconstructionReranker', k=16, weight=1.0)``: the
+            test loop and the search API re-rank each text's top-k videos by
+            ``fused + weight * rerank_scores(...)``. None (default): no
+            re-ranking.
         init_logit_scale (float): Initial log inverse temperature, used when
             no pretrained CLIP file provides one. Defaults to ln(1/0.07).
         data_preprocessor (dict): Defaults to ``VideoTextDataPreprocessor``.
@@ -52,6 +58,7 @@ class VideoTextRetriever(BaseVideoTextModel):
         head: dict,
         temporal: dict = dict(type='IdentityTemporal'),
         init_temporal_from_text: bool = False,
+        reranker: Optional[dict] = None,
         init_logit_scale: float = math.log(1 / 0.07),
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
@@ -63,6 +70,7 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.video_encoder = MODELS.build(video_encoder)
         self.temporal = MODELS.build(temporal)
         self.head = MODELS.build(head)
+        self.reranker = MODELS.build(reranker) if reranker else None
         self._freeze_unused_estimators()
         self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
         self.init_temporal_from_text = init_temporal_from_text
@@ -108,7 +116,15 @@ class VideoTextRetriever(BaseVideoTextModel):
     def encode_video(self, frames: Tensor, frame_mask: Tensor) -> dict:
         """Features of every level for each video, computed once per video.
 
-        Only real frames go through the vision tower; padded ones stay 0.
+        As released (``docs/en/methods/hbi.md`` A1), a padded frame slot is
+        an all-zero image in the normalised pixel space that goes through
+        the vision tower and the temporal module like a real frame: the
+        token-wise interaction masks it, but the merge step's convolution
+        reads it, so the action and event levels of a video shorter than
+        ``max_frames`` depend on it. Its tower output is the same for every
+        slot, so the tower runs on the real frames plus ONE zero frame per
+        batch, whose output fills every padded slot; what ``frames`` holds
+        at padded slots is never read.
         """
         if frames.dim() != 5:
             raise ValueError(
@@ -126,10 +142,14 @@ class VideoTextRetriever(BaseVideoTextModel):
         # are queued while it runs (boolean ``tokens[real] = ...`` waited).
         index = frame_mask.flatten().bool().nonzero().squeeze(1)
         flat = frames.flatten(0, 1)
-        frame_emb = self.video_encoder(flat.index_select(0, index))
-        tokens = frame_emb.new_zeros(flat.shape[0], *frame_emb.shape[1:])
+        zero_frame = flat.new_zeros(1, *flat.shape[1:])
+        emb = self.video_encoder(
+            torch.cat([flat.index_select(0, index), zero_frame])
+        )
+        frame_emb, padded_emb = emb[:-1], emb[-1:]
+        tokens = padded_emb.expand(flat.shape[0], *emb.shape[1:])
         tokens = tokens.index_copy(0, index, frame_emb).view(
-            *frames.shape[:2], *frame_emb.shape[1:]
+            *frames.shape[:2], *emb.shape[1:]
         )
         tokens = self.temporal(tokens, frame_mask)
         return self.head.encode_video(tokens, frame_mask)
@@ -139,6 +159,29 @@ class VideoTextRetriever(BaseVideoTextModel):
     ) -> Dict[str, Tensor]:
         """Text-to-video similarities [Nt, Nv], per level and ``'fused'``."""
         return self.head.similarity(text, video, levels=levels)
+
+    def rerank_scores(
+        self,
+        text_feats: dict,
+        video_feats: dict,
+        text_index: Tensor,
+        video_index: Tensor,
+    ) -> Tensor:
+        """Second-stage scores of the pairs ``(text_index[p],
+        video_index[p])`` from the configured reranker.
+
+        Shape:
+            - text_index, video_index: (P,); output: (P,).
+        """
+        if self.reranker is None:
+            raise RuntimeError(
+                'VideoTextRetriever.rerank_scores: the model has no '
+                'reranker (set model.reranker=dict(type=..., k=..., '
+                'weight=...))'
+            )
+        return self.reranker(
+            self, text_feats, video_feats, text_index, video_index
+        )
 
     # ---------------------------------------------------------- the modes
     def extract_feat(self, inputs: Dict[str, Tensor]) -> dict:
@@ -159,18 +202,31 @@ class VideoTextRetriever(BaseVideoTextModel):
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
         """Losses over the batch gathered from all ranks (with gradients)."""
-        return self.retrieval_loss(
-            self.encode_text(inputs['input_ids'], inputs['attention_mask']),
-            self.encode_video(inputs['frames'], inputs['frame_mask']),
-        )
+        text = self.encode_text(inputs['input_ids'], inputs['attention_mask'])
+        video = self.encode_video(inputs['frames'], inputs['frame_mask'])
+        return self.retrieval_loss(text, video)
 
-    def retrieval_loss(self, text: dict, video: dict) -> Dict[str, Tensor]:
+    def retrieval_loss(
+        self, local_text: dict, local_video: dict
+    ) -> Dict[str, Tensor]:
         """The head's losses of this rank's encoded pairs (text b with video
-        b), over the batch gathered from all ranks (with gradients)."""
+        b).
+
+        The head gets the features gathered from all ranks (with gradients)
+        and, on more than one process, this rank's own (``local_text`` /
+        ``local_video``, None on one process, where they are the gathered
+        ones) for its per-pair terms; see
+        :func:`hbi.utils.distributed.all_gather_with_grad`.
+        """
+        text = all_gather_with_grad(local_text)
+        video = all_gather_with_grad(local_video)
+        gathered = text is not local_text
         return self.head.loss(
-            all_gather_with_grad(text),
-            all_gather_with_grad(video),
+            text,
+            video,
             self.logit_scale,
+            local_text=local_text if gathered else None,
+            local_video=local_video if gathered else None,
         )
 
     def predict(

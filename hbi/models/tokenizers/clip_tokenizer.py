@@ -5,7 +5,7 @@ import gzip
 import html
 import os.path as osp
 import re
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import ftfy
 import torch
@@ -69,6 +69,47 @@ def _load_backend(bpe_path: str) -> CLIPTokenizer:
     # normalised text it was a no-op in every test case we tried.
     tok.backend_tokenizer.normalizer = None
     return tok
+
+
+#: Word pieces that :func:`join_word_pieces` glues back together: CLIP's
+#: pre-tokenizer splits every digit, every run of punctuation and the
+#: English contractions into words of their own, and the spaces it drops
+#: cannot be recovered from the ids.
+_GLUE_RULES = (
+    (re.compile(r'(?<=\d) (?=\d)'), ''),  # 2 0 1 6 -> 2016
+    (re.compile(r'(?<=\d) ([.,:]) (?=\d)'), r'\1'),  # 3 . 5 -> 3.5
+    (re.compile(r'(?<=\d) (s|d|th|st|nd|rd)\b'), r'\1'),  # 1980s, 3d, 4th
+    (re.compile(r"(?<=\S) '(s|t|re|ve|m|ll|d)\b"), r"'\1"),  # dog 's
+    (re.compile(r'(?<=\w) ([-/]) (?=\w)'), r'\1'),  # t - shirt, and / or
+    (re.compile(r'(?<=\S) ([,.!?;:%)\]}]+)(?= |$)'), r'\1'),  # closing
+    (re.compile(r'(?:^|(?<= ))([(\[{$#]) (?=\S)'), r'\1'),  # opening
+)
+
+
+def join_word_pieces(text: str) -> str:
+    """Undo the spaces CLIP's pre-tokenizer puts between word pieces.
+
+    Decoding CLIP ids gives one space after every word piece (``</w>``):
+    ``"a dog 's toy , 2 0 1 6 !"``. We glue digits of one number, the
+    contractions ``'s 't 're 've 'm 'll 'd``, the decimal point and the
+    suffixes ``s d th st nd rd`` to a number (1980s, 3d, 2nd), a hyphen
+    or slash between two words, closing punctuation to the word before it
+    and opening brackets to the word after it: ``"a dog's toy, 2016!"``.
+    This is our own rule (neither OpenAI's decoder nor transformers'
+    clean-up does it for CLIP's pieces); the cases it gets wrong are pieces
+    that were written apart or together against the rule, e.g. ``"4cups"``
+    comes back as ``"4 cups"`` and ``"ww2"`` as ``"ww 2"``.
+
+    Args:
+        text (str): Word pieces separated by single spaces.
+
+    Returns:
+        str: The text with the pieces glued.
+    """
+    text = ' '.join(text.split())
+    for pattern, replacement in _GLUE_RULES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def normalize_caption(text: str) -> str:
@@ -179,6 +220,67 @@ class CLIPBPETokenizer:
             ids[row, : len(tokens)] = torch.tensor(tokens)
             mask[row, : len(tokens)] = 1
         return ids, mask
+
+    def decode(
+        self, token_ids: Union[torch.Tensor, Sequence[Sequence[int]]]
+    ) -> list[str]:
+        """Captions of rows of token ids (generated or from :meth:`encode`).
+
+        Each row is read from after a leading ``<|startoftext|>`` up to its
+        first ``<|endoftext|>``: what follows is padding (id 0 is a real
+        token, ``"!"``, so it is never read as padding by value) or
+        generation past the end. Other special tokens are dropped. Bytes and
+        ``</w>`` word ends are decoded by transformers' CLIP tokenizer, then
+        the word pieces are glued by :func:`join_word_pieces`, so that
+        ``decode(encode([x]))[0]`` is ``x`` normalised as :meth:`encode`
+        normalises it (lower case, single spaces; words beyond
+        ``max_length`` are lost).
+
+        Args:
+            token_ids (Tensor | Sequence[Sequence[int]]): Rows of ids.
+
+        Returns:
+            list[str]: One caption per row (``''`` for a row without words).
+
+        Raises:
+            ValueError: If ``token_ids`` is not 2-D, or an id is outside the
+                vocabulary (naming the row and the id).
+
+        Shape:
+            - token_ids: [N, L] int (rows of a list may differ in length).
+        """
+        if isinstance(token_ids, torch.Tensor):
+            if token_ids.dim() != 2:
+                raise ValueError(
+                    'decode expects [N, L] token ids, got a tensor of '
+                    f'shape {tuple(token_ids.shape)}'
+                )
+            token_ids = token_ids.tolist()
+        captions = []
+        for row, ids in enumerate(token_ids):
+            if isinstance(ids, (int, str)):
+                raise ValueError(
+                    'decode expects rows of token ids (a 2-D list), '
+                    f'got {type(ids).__name__} at row {row}'
+                )
+            ids = [int(i) for i in ids]
+            if ids and ids[0] == self.start_token_id:
+                ids = ids[1:]
+            if self.end_token_id in ids:
+                ids = ids[: ids.index(self.end_token_id)]
+            bad = [i for i in ids if not 0 <= i < self.vocab_size]
+            if bad:
+                raise ValueError(
+                    f'decode: row {row} holds ids outside the '
+                    f'vocabulary [0, {self.vocab_size}): {bad[:5]}'
+                )
+            text = self._backend.decode(
+                ids,
+                skip_special_tokens=True,
+                clean_up_tokenization_spaces=False,
+            )
+            captions.append(join_word_pieces(text))
+        return captions
 
     def __repr__(self) -> str:
         return (

@@ -104,3 +104,22 @@ def test_pack_errors():
         pack(dict(item_modality='audio'))
     with pytest.raises(KeyError, match='input_ids'):
         pack(dict(item_modality='text', caption='a'))
+
+
+def test_tokenize_caption_for_decoder_shifts_by_one():
+    transform = TRANSFORMS.build(
+        dict(type='TokenizeCaptionForDecoder', max_length=6)
+    )
+    # 320 = 'a</w>', 1929 = 'dog</w>'.
+    out = transform(dict(caption='A dog'))
+    assert out['caption_input_ids'].tolist() == [49406, 320, 1929, 49407, 0]
+    assert out['caption_target_ids'].tolist() == [320, 1929, 49407, 0, 0]
+    # The targets a, dog and the end token are real; the padding is not.
+    assert out['caption_mask'].tolist() == [1, 1, 1, 0, 0]
+    packed = PackVideoTextInputs(
+        text_keys=('caption_input_ids', 'caption_target_ids', 'caption_mask')
+    )(dict(out, item_modality='text'))
+    assert packed['inputs']['caption_mask'].dtype == torch.int64
+    full = transform(dict(caption='a b c d e f g'))  # truncated: end kept
+    assert full['caption_target_ids'][-1] == 49407
+    assert full['caption_mask'].tolist() == [1] * 5

@@ -16,13 +16,11 @@ from hbi.models.backbones import (
     load_openai_clip_state_dict,
     resolve_clip_arch,
 )
-from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import LAYOUTS  # noqa: E402
 from tests.test_models.test_backbones.openai_clip_reference import (
     build_reference_clip,
     randomize_,
 )
-
-LAYOUTS = str(SHARED_LAYOUTS)
 
 # Distinct widths so that a missed transpose or a q/k/v mix-up cannot pass.
 SMALL = dict(

@@ -1,6 +1,5 @@
 import json
 
-import pytest
 import torch
 
 from hbi.models.heads import (
@@ -84,8 +83,6 @@ def _released_head_layout(d=512):
 
 
 def test_inline_layout_matches_reference_file():
-    if not LAYOUTS.is_file():
-        pytest.skip(f'{LAYOUTS} not present; the inline layout is used alone')
     full = json.loads(LAYOUTS.read_text())['hbi_retrieval_vit_b32']
     head = {k: v for k, v in full.items() if k.startswith(HEAD_PREFIXES)}
     assert head == _released_head_layout()

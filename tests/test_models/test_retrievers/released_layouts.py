@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from tests.shared_data import LAYOUTS as SHARED_LAYOUTS  # noqa: E402
+from tests.shared_data import LAYOUTS  # noqa: E402
 from tests.test_models.test_backbones.openai_clip_reference import (
     ResidualAttentionBlock,
     build_reference_clip,
@@ -30,7 +30,6 @@ from tests.test_models.test_backbones.openai_clip_reference import (
     reference_seq_transf,
 )
 
-LAYOUTS = SHARED_LAYOUTS
 FULL_WIDTH = 512
 
 #: The reduced architecture: an ``hbi`` arch dict, matching the synthetic
@@ -149,8 +148,11 @@ def reference_text_tokens(
 def reference_video_tokens(
     state: Dict[str, Tensor], frames: Tensor, frame_mask: Tensor
 ) -> Tensor:
-    """A2 per real frame (padded frames are 0, as ``hbi`` encodes them) and
-    A3 seqTransf."""
+    """The release's video pipeline: A2 on EVERY frame slot, then A3
+    seqTransf. A padded slot holds all-zero pixels (the release's loader
+    leaves it at 0 in the normalised space), so it goes through the vision
+    tower and the temporal module like a real frame, whatever ``frames``
+    holds there."""
     clip = build_reference_clip(SMALL_ARCH)
     clip.load_state_dict(
         {k[5:]: v for k, v in state.items() if k.startswith('clip.')}
@@ -173,14 +175,39 @@ def reference_video_tokens(
         feats = torch.zeros(batch, num_frames, width)
         for b in range(batch):
             for t in range(num_frames):
-                if frame_mask[b, t]:
-                    feats[b, t] = clip.encode_image(frames[b, t : t + 1])[0]
+                pixels = frames[b, t : t + 1]
+                if not frame_mask[b, t]:
+                    pixels = torch.zeros_like(pixels)
+                feats[b, t] = clip.encode_image(pixels)[0]
         return reference_seq_transf(
             feats,
             frame_mask,
             state['frame_position_embeddings.weight'],
             blocks,
         )
+
+
+def make_padded_batch(
+    text_lengths=(32, 14, 9, 20, 5), video_lengths=(12, 4, 9, 12, 1), seed=1
+):
+    """Texts of ``text_lengths`` real tokens (of 32) and videos of
+    ``video_lengths`` real frames (of 12), random values at
+    :data:`SMALL_ARCH`'s image size; padded frame slots hold random pixels
+    too (the release's pipeline must not read them)."""
+    gen = torch.Generator().manual_seed(seed)
+    num = len(text_lengths)
+    ids = torch.zeros(num, 32, dtype=torch.long)
+    mask = torch.zeros(num, 32, dtype=torch.long)
+    for b, n in enumerate(text_lengths):
+        ids[b, :n] = torch.randint(1, 49000, (n,), generator=gen)
+        ids[b, 0], ids[b, n - 1] = 49406, 49407
+        mask[b, :n] = 1
+    size = SMALL_ARCH['vision']['image_size']
+    frames = torch.randn(len(video_lengths), 12, 3, size, size, generator=gen)
+    frame_mask = torch.zeros(len(video_lengths), 12, dtype=torch.long)
+    for b, n in enumerate(video_lengths):
+        frame_mask[b, :n] = 1
+    return ids, mask, frames, frame_mask
 
 
 # ------------------------------------------------------------ A4 / A6
@@ -314,7 +341,11 @@ def merge_step(
         for c in range(num_clusters):
             members = [j for j in range(n) if assignment[j] == c]
             w = weight[b, members]
-            merged[b, c] = (w[:, None] * x[b, members]).sum(0) / w.sum()
+            # + 1e-6 as released: a cluster of padded tokens only (weight
+            # 0, e.g. in a 1-frame video) gives a zero feature
+            merged[b, c] = (w[:, None] * x[b, members]).sum(0) / (
+                w.sum() + 1e-6
+            )
     # TCBlock
     norm = (state[f'{block}.norm1.weight'], state[f'{block}.norm1.bias'])
     q = (

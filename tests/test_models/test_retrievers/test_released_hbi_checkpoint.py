@@ -24,6 +24,7 @@ from tests.test_models.test_retrievers.released_layouts import (
     TEMPORAL_LAYERS,
     expected_small_names,
     load_layouts,
+    make_padded_batch,
     make_released_state_dict,
     reference_levels,
     reference_text_tokens,
@@ -106,21 +107,10 @@ def test_small_layout_names_follow_the_release(released):
     assert {k: v.dim() for k, v in released.items()} == names
 
 
-def make_batch(seed=1):
-    gen = torch.Generator().manual_seed(seed)
-    lengths = [32, 14, 9]
-    ids = torch.zeros(3, 32, dtype=torch.long)
-    mask = torch.zeros(3, 32, dtype=torch.long)
-    for b, n in enumerate(lengths):
-        ids[b, :n] = torch.randint(1, 49000, (n,), generator=gen)
-        ids[b, 0], ids[b, n - 1] = 49406, 49407
-        mask[b, :n] = 1
-    frames = torch.randn(3, 12, 3, 32, 32, generator=gen)
-    frame_mask = torch.zeros(3, 12, dtype=torch.long)
-    for b, n in enumerate([12, 9, 10]):
-        frame_mask[b, :n] = 1
-    frames = frames * frame_mask[..., None, None, None]
-    return ids, mask, frames, frame_mask
+def make_batch():
+    """5 texts (32, 14, 9, 20, 5 tokens of 32) and 5 videos of 12, 4, 9, 12
+    and 1 real frames of 12 (random pixels in the padded slots too)."""
+    return make_padded_batch()
 
 
 @pytest.fixture(scope='module')
@@ -143,12 +133,22 @@ def reference(released):
 
 
 def check_against_reference(model, reference):
+    """All three levels equal the release's computation (padded frame slots
+    through the vision tower as zero frames, then seqTransf and the merge
+    steps), for videos shorter than max_frames; the vision tower runs once,
+    on the 38 real frames and one zero frame."""
     ids, mask, frames, frame_mask = make_batch()
     model.eval()
+    tower_batches = []
+    hook = model.video_encoder.register_forward_hook(
+        lambda module, args, out: tower_batches.append(args[0].shape[0])
+    )
     with torch.no_grad():
         text = model.encode_text(ids, mask)
         video = model.encode_video(frames, frame_mask)
         sims = model.similarity(text, video)
+    hook.remove()
+    assert tower_batches == [int(frame_mask.sum()) + 1] == [39]
     ref_text, ref_video = reference
     for level, ref_t, ref_v in zip(
         ('entity', 'action', 'event'), ref_text, ref_video
@@ -308,8 +308,9 @@ def test_estimator_file_converts_to_teacher(released, tmp_path):
     torch.testing.assert_close(
         model.head.teacher.cnn2.weight, released['banzhafteacher.cnn2.weight']
     )
-    assert all(
-        p.requires_grad for p in model.head.banzhaf_estimators.parameters()
+    assert all(  # all but the unused ``bn``, frozen
+        p.requires_grad != name.split('.')[1].startswith('bn')
+        for name, p in model.head.banzhaf_estimators.named_parameters()
     )
 
 

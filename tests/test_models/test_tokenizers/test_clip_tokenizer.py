@@ -3,7 +3,9 @@
 
 import csv
 import gzip
+import hashlib
 import html
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -15,11 +17,19 @@ import torch
 
 from hbi.models.tokenizers import CLIPBPETokenizer
 from hbi.registry import TOKENIZERS
-from tests.shared_data import SHARED as SHARED_ROOT  # noqa: E402
+from tests.shared_data import MSRVTT  # noqa: E402
 
-SHARED = SHARED_ROOT / 'data'
-BPE_PATH = SHARED / 'clip' / 'bpe_simple_vocab_16e6.txt.gz'
-JSFUSION = SHARED / 'msrvtt' / 'MSRVTT_JSFUSION_test.csv'
+BPE_PATH = Path(CLIPBPETokenizer().bpe_path)
+#: sha256 of CLIP's ``bpe_simple_vocab_16e6.txt.gz`` as OpenAI ships it.
+BPE_SHA256 = '924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a'
+JSFUSION = MSRVTT / 'MSRVTT_JSFUSION_test.csv'
+QA_VAL = MSRVTT / 'val.jsonl'
+
+
+def _clean(text: str) -> str:
+    """OpenAI's text cleaning (ftfy, html twice, whitespace, lower)."""
+    text = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
+    return re.sub(r'\s+', ' ', text).strip().lower()
 
 
 def _bytes_to_unicode() -> dict:
@@ -82,8 +92,7 @@ class ReferenceSimpleTokenizer:
         return word
 
     def encode(self, text: str) -> list:
-        text = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
-        text = re.sub(r'\s+', ' ', text).strip().lower()
+        text = _clean(text)
         ids = []
         for token in regex.findall(self.pat, text):
             token = ''.join(
@@ -108,9 +117,8 @@ def tokenizer() -> CLIPBPETokenizer:
     return TOKENIZERS.build(dict(type='CLIPBPETokenizer'))
 
 
-def test_carried_bpe_file_is_the_shared_one():
-    carried = Path(CLIPBPETokenizer().bpe_path)
-    assert carried.read_bytes() == BPE_PATH.read_bytes()
+def test_carried_bpe_file_is_openai_s():
+    assert hashlib.sha256(BPE_PATH.read_bytes()).hexdigest() == BPE_SHA256
 
 
 def test_vocab_size_and_special_ids(reference, tokenizer):
@@ -186,3 +194,80 @@ def test_bad_arguments(tokenizer, tmp_path):
         CLIPBPETokenizer(max_length=1)
     with pytest.raises(FileNotFoundError, match='nope.txt.gz'):
         CLIPBPETokenizer(bpe_path=str(tmp_path / 'nope.txt.gz'))
+
+
+def _round_trip(tokenizer, texts: list) -> list:
+    ids, _ = tokenizer.encode(texts, max_length=77)
+    return tokenizer.decode(ids)
+
+
+def test_decode_gives_back_real_msrvtt_captions(tokenizer):
+    with open(JSFUSION, newline='') as f:
+        captions = [row['sentence'] for row in csv.DictReader(f)]
+    assert _round_trip(tokenizer, captions) == [_clean(c) for c in captions]
+
+
+def test_decode_gives_back_real_msrvtt_qa_questions(tokenizer):
+    with open(QA_VAL) as f:
+        questions = [json.loads(line)['question'] for line in f]
+    assert len(questions) == 12278
+    decoded = _round_trip(tokenizer, questions)
+    differ = {q: d for q, d in zip(questions, decoded) if d != _clean(q)}
+    # CLIP splits a number from the letters glued to it; these five cannot
+    # be told from "4 cups", "ww 2", "2 k 16" once encoded.
+    assert differ == {
+        'who add 4cups of stock to the in a kitchen?': (
+            'who add 4 cups of stock to the in a kitchen?'
+        ),
+        'what do a man add 4cups of to the in a kitchen?': (
+            'what do a man add 4 cups of to the in a kitchen?'
+        ),
+        'what do a man add 4cups of stock to the in?': (
+            'what do a man add 4 cups of stock to the in?'
+        ),
+        'what is footage of a ww2 movie doing?': (
+            'what is footage of a ww 2 movie doing?'
+        ),
+        'what play footage of wwe 2k16?': 'what play footage of wwe 2 k 16?',
+    }
+
+
+@pytest.mark.parametrize(
+    'text, expected',
+    [
+        (
+            "A Dog's toy, costs 2016 dollars (3.5)!",
+            "a dog's toy, costs 2016 dollars (3.5)!",
+        ),
+        ('a t-shirt and/or $5... wow!!!', 'a t-shirt and/or $5... wow!!!'),
+        ('the 1980s, a 3d film; 1,000 at 10:30', None),
+        ('  Café   au lait — naïve résumé ', 'café au lait — naïve résumé'),
+        ('東京の夜景を歩く人々 🙂', None),
+        ("rock'n'roll", "rock ' n ' roll"),  # pieces of one word
+        ('&lt;b&gt;bold', '< b > bold'),
+    ],
+)
+def test_decode_glues_word_pieces(tokenizer, text, expected):
+    assert _round_trip(tokenizer, [text]) == [expected or _clean(text)]
+
+
+def test_decode_stops_at_the_end_token_never_at_id_0(tokenizer):
+    # 320 = 'a</w>', 1929 = 'dog</w>', 0 = '!' (a real token).
+    rows = [
+        [49406, 320, 1929, 49407, 0, 0],  # encode's padding after the end
+        [49406, 320, 1929, 0],  # generation cut before its end token
+        [320, 1929, 49407, 320],  # no start token; words after the end
+        [49406, 49407, 0, 0],
+        [],
+    ]
+    assert tokenizer.decode(rows) == ['a dog', 'a dog!', 'a dog', '', '']
+    assert tokenizer.decode(torch.tensor(rows[:1])) == ['a dog']
+
+
+def test_decode_bad_input(tokenizer):
+    with pytest.raises(ValueError, match=r'\[N, L\]'):
+        tokenizer.decode(torch.tensor([49406, 320]))
+    with pytest.raises(ValueError, match='2-D list'):
+        tokenizer.decode([49406, 320])
+    with pytest.raises(ValueError, match=r'row 1 .*\[49408\]'):
+        tokenizer.decode([[320], [49406, 49408, 49407]])

@@ -1,0 +1,257 @@
+"""A retriever extended with a text decoder and task heads (journal HBI)."""
+
+import logging
+import math
+from typing import Dict, Optional, Sequence, Tuple
+
+from mmengine.logging import print_log
+from torch import Tensor, nn
+
+from hbi.models.backbones.openai_clip_conversion import (
+    load_state_dict_checked,
+)
+from hbi.models.retrievers.model_checkpoint import read_model_checkpoint
+from hbi.models.retrievers.video_text_retriever import VideoTextRetriever
+from hbi.registry import MODELS
+
+from ..retrievers.base import SampleList
+from .level_token_memory import LevelTokenMemory, MemoryPart
+
+#: State-dict prefixes of what this model adds to a retriever.
+OWN_MODULES = ('decoder.', 'memory.', 'task_heads.')
+
+
+@MODELS.register_module()
+class VideoTextEncoderDecoder(VideoTextRetriever):
+    """One model for retrieval, captioning and VideoQA (docs/en/methods/
+    hbi_v2.md B2): a :class:`VideoTextRetriever` (same towers, temporal
+    module, head and parameter names, so retrieval checkpoints and loops
+    apply unchanged) plus a text decoder over a memory of the video's tokens
+    and task heads chosen by config.
+
+    Memory (:meth:`encode_memory`): the head's video tokens at each of
+    ``memory_levels`` (HBI: ``entity`` = frames, ``action`` and ``event`` =
+    the merged levels), each with a learned level embedding, plus any extra
+    parts a task head adds (e.g. question tokens, named in
+    ``extra_memory_parts``). With a reconstruction neck in the head and a
+    text to reconstruct against (a question, never a caption being
+    predicted), the level tokens are first reconstructed against it.
+
+    Training (:meth:`loss`): texts and videos are encoded once; the
+    retrieval losses of the head (``retrieval_loss_weight`` times each; 0
+    skips them) plus every task head's losses, computed on this rank's
+    tensors. Prediction: every task head fills its fields (e.g.
+    ``pred_caption``).
+
+    Args:
+        text_encoder, video_encoder, head, temporal, init_temporal_from_text,
+            init_logit_scale: As :class:`VideoTextRetriever`.
+        decoder (dict): Config of the decoder (``TransformerTextDecoder``);
+            ``memory_dim`` defaults to the towers' embedding width and, when
+            tied, ``embedding_dim`` to the text tower's width.
+        task_heads (dict[str, dict]): Named task heads, e.g.
+            ``dict(caption=dict(type='CaptionHead'))``.
+        memory_levels (Sequence[str]): Video levels in the memory.
+            Defaults to ``('entity', 'action', 'event')``.
+        extra_memory_parts (Sequence[str]): Names of further memory parts
+            task heads may add (each gets a level embedding). Defaults to ().
+        retrieval_loss_weight (float): Weight of the retrieval losses.
+            Defaults to 1.0.
+        tie_text_embedding (bool): Share the text tower's token table with
+            the decoder (input and output). Defaults to True.
+        retriever_checkpoint (str, optional): A retriever checkpoint (any
+            layout ``tools/test.py`` loads) loaded on top of the
+            initialisation; the decoder, memory and task heads keep theirs
+            (listed in the log). Defaults to None.
+        data_preprocessor (dict, optional), init_cfg (dict, optional): As
+            :class:`VideoTextRetriever`.
+
+    Shape:
+        - inputs: as :class:`VideoTextRetriever`, plus the task heads' keys
+          (e.g. ``caption_input_ids`` [B, L]).
+        - encode_memory: memory [B, M, D], mask [B, M].
+    """
+
+    def __init__(
+        self,
+        text_encoder: dict,
+        video_encoder: dict,
+        head: dict,
+        decoder: dict,
+        task_heads: Dict[str, dict],
+        temporal: dict = dict(type='IdentityTemporal'),
+        memory_levels: Sequence[str] = ('entity', 'action', 'event'),
+        extra_memory_parts: Sequence[str] = (),
+        retrieval_loss_weight: float = 1.0,
+        tie_text_embedding: bool = True,
+        retriever_checkpoint: Optional[str] = None,
+        init_temporal_from_text: bool = False,
+        init_logit_scale: float = math.log(1 / 0.07),
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
+        super().__init__(
+            text_encoder=text_encoder,
+            video_encoder=video_encoder,
+            head=head,
+            temporal=temporal,
+            init_temporal_from_text=init_temporal_from_text,
+            init_logit_scale=init_logit_scale,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg,
+        )
+        if not task_heads:
+            raise ValueError(
+                'VideoTextEncoderDecoder: task_heads is empty; give e.g. '
+                "dict(caption=dict(type='CaptionHead'))"
+            )
+        embed_dim = self.text_encoder.embed_dim
+        decoder = dict(decoder)
+        decoder.setdefault('memory_dim', embed_dim)
+        if tie_text_embedding:
+            decoder.setdefault('embedding_dim', self.text_encoder.width)
+        self.decoder = MODELS.build(decoder)
+        if tie_text_embedding:
+            self.decoder.tie_token_embedding(self.text_token_embedding)
+        self.memory_levels = tuple(memory_levels)
+        self.memory = LevelTokenMemory(
+            embed_dim, self.memory_levels + tuple(extra_memory_parts)
+        )
+        self.task_heads = nn.ModuleDict(
+            {name: MODELS.build(cfg) for name, cfg in task_heads.items()}
+        )
+        self.retrieval_loss_weight = float(retrieval_loss_weight)
+        self.retriever_checkpoint = retriever_checkpoint
+
+    @property
+    def text_token_embedding(self) -> nn.Embedding:
+        """The CLIP text tower's token table [49408, text width]."""
+        return self.text_encoder.text_model.embeddings.token_embedding
+
+    def init_weights(self) -> None:
+        """Initialise, then load ``retriever_checkpoint`` if given."""
+        super().init_weights()
+        if self.retriever_checkpoint:
+            self.load_retriever_checkpoint(self.retriever_checkpoint)
+
+    def load_retriever_checkpoint(self, filename: str) -> None:
+        """Load a retriever's weights; the added modules keep theirs.
+
+        Raises:
+            ValueError: Names or shapes of the retriever part that do not
+                match (all listed).
+        """
+        _, converted, layout = read_model_checkpoint(filename)
+        kept = load_state_dict_checked(
+            self, converted, source=filename, allow_missing=OWN_MODULES
+        )
+        print_log(
+            f'{type(self).__name__}: loaded the retriever of {filename} '
+            f'(layout {layout}); {len(kept)} entries of the decoder, memory '
+            f'and task heads keep their initialisation, e.g. {kept[:3]}',
+            logger='current',
+            level=logging.INFO,
+        )
+
+    # ------------------------------------------------------------- memory
+    def reconstruction_neck(self) -> Optional[nn.Module]:
+        """The head's cross-modal reconstruction neck, if it has one."""
+        neck_type = MODELS.get('CrossModalReconstruction')
+        if neck_type is None:
+            return None
+        return next(
+            (m for m in self.head.modules() if isinstance(m, neck_type)),
+            None,
+        )
+
+    def encode_memory(
+        self,
+        video: dict,
+        extra_parts: Sequence[MemoryPart] = (),
+        reconstruct_against: Optional[Tuple[Tensor, Optional[Tensor]]] = None,
+    ) -> Tuple[Tensor, Tensor]:
+        """The decoder memory of encoded videos.
+
+        Args:
+            video (dict): From :meth:`encode_video`; must hold
+                ``'{level}_tokens'`` (and optionally ``'{level}_mask'``) for
+                every memory level.
+            extra_parts (Sequence[tuple]): ``(name, tokens, mask)`` to
+                append (names among ``extra_memory_parts``).
+            reconstruct_against (tuple, optional): ``(tokens, mask)`` of a
+                text the video tokens are reconstructed against, when the
+                head has a reconstruction neck. Captioning passes none: the
+                caption is what is predicted, so at test time there is no
+                text, and in training the target would leak into the memory.
+
+        Returns:
+            tuple[Tensor, Tensor]: memory [B, M, D] and mask [B, M].
+
+        Raises:
+            KeyError: If the head gives no tokens of a memory level.
+        """
+        neck = (
+            self.reconstruction_neck()
+            if reconstruct_against is not None
+            else None
+        )
+        parts = []
+        for index, level in enumerate(self.memory_levels):
+            if f'{level}_tokens' not in video:
+                raise KeyError(
+                    f'{type(self).__name__}: the video features of '
+                    f'{type(self.head).__name__} have no {level}_tokens '
+                    f'(memory_levels={self.memory_levels}); the memory needs '
+                    'a head with token levels, e.g. HierarchicalBanzhafHead'
+                )
+            tokens, mask = video[f'{level}_tokens'], video.get(f'{level}_mask')
+            if neck is not None:
+                tokens = neck(tokens, mask, *reconstruct_against, level=index)
+            parts.append((level, tokens, mask))
+        return self.memory([*parts, *extra_parts])
+
+    # ---------------------------------------------------------- the modes
+    def loss(
+        self,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[SampleList] = None,
+    ) -> Dict[str, Tensor]:
+        """Weighted retrieval losses plus every task head's losses."""
+        features = self.extract_feat(inputs)
+        losses = {}
+        if self.retrieval_loss_weight and 'text' in features:
+            retrieval = self.retrieval_loss(
+                features['text'], features['video']
+            )
+            losses.update(
+                {
+                    k: self.retrieval_loss_weight * v
+                    for k, v in retrieval.items()
+                }
+            )
+        for name, head in self.task_heads.items():
+            head_losses = head.loss(self, inputs, data_samples, features)
+            clash = set(head_losses) & set(losses)
+            if clash:
+                raise KeyError(
+                    f'task head {name!r} returns loss names already in use: '
+                    f'{sorted(clash)}'
+                )
+            losses.update(head_losses)
+        return losses
+
+    def predict(
+        self,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[SampleList] = None,
+    ) -> SampleList:
+        """Every task head's predictions on the batch (videos encoded
+        once)."""
+        if data_samples is None:
+            raise ValueError(
+                f'{type(self).__name__}.predict needs data samples to fill'
+            )
+        features = self.extract_feat(inputs)
+        for head in self.task_heads.values():
+            data_samples = head.predict(self, inputs, data_samples, features)
+        return data_samples

@@ -1,0 +1,120 @@
+"""Captioning as a task head of the encoder-decoder."""
+
+from typing import Dict, Optional, Sequence
+
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from hbi.models.decoders import check_generation_args
+from hbi.registry import MODELS, TOKENIZERS
+
+#: Decoder inputs written by ``TokenizeCaptionForDecoder``.
+CAPTION_KEYS = ('caption_input_ids', 'caption_target_ids', 'caption_mask')
+#: beam 3 (docs/en/methods/hbi_v2.md B2), CLIP4Caption's 20 tokens.
+DEFAULT_GENERATION = dict(
+    max_length=20, num_beams=3, length_penalty=1.0, no_repeat_ngram_size=3
+)
+
+
+@MODELS.register_module()
+class CaptionHead(BaseModule):
+    """Caption training (teacher forcing) and generation on the model's
+    decoder, from the memory of the video's tokens.
+
+    A task head of :class:`VideoTextEncoderDecoder`: :meth:`loss` and
+    :meth:`predict` get the model (its ``decoder`` and ``encode_memory``)
+    and the batch. Training reads :data:`CAPTION_KEYS` from ``inputs`` (a
+    batch without them, e.g. one of another task, gives no loss); the
+    memory is built without any text (see ``encode_memory``: the caption to
+    predict must not reach the memory). Prediction writes ``pred_caption``
+    (str) into every data sample.
+
+    Args:
+        loss (dict): The token loss. Defaults to
+            ``CaptionCrossEntropyLoss`` with label smoothing 0.1.
+        generation (dict): Arguments of the decoder's ``generate``
+            (``max_length`` with start and end tokens, ``num_beams``,
+            ``length_penalty``, ``no_repeat_ngram_size``, ...); missing keys
+            take :data:`DEFAULT_GENERATION`.
+        tokenizer (dict): Decodes the ids. Defaults to
+            ``dict(type='CLIPBPETokenizer')``.
+        init_cfg (dict, optional): Defaults to None.
+
+    Shape:
+        - inputs: ``caption_input_ids`` [B, L] (start token, words, end,
+          padding), ``caption_target_ids`` [B, L] (the same shifted by one),
+          ``caption_mask`` [B, L] (1 where the target is a real token).
+    """
+
+    def __init__(
+        self,
+        loss: dict = dict(type='CaptionCrossEntropyLoss', label_smoothing=0.1),
+        generation: Optional[dict] = None,
+        tokenizer: dict = dict(type='CLIPBPETokenizer'),
+        init_cfg: Optional[dict] = None,
+    ) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.loss_fn = MODELS.build(loss)
+        self.generation = dict(DEFAULT_GENERATION, **(generation or {}))
+        check_generation_args(
+            self.generation['max_length'], self.generation['num_beams']
+        )
+        self.tokenizer = TOKENIZERS.build(tokenizer)
+
+    def loss(
+        self,
+        model,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[Sequence],
+        features: Dict[str, dict],
+    ) -> Dict[str, Tensor]:
+        """``loss_caption`` of this rank's captions (local tensors).
+
+        Args:
+            model: The encoder-decoder (``decoder``, ``encode_memory``).
+            inputs (dict): The batch.
+            data_samples (Sequence, optional): Unused.
+            features (dict): ``'video'`` (and ``'text'``) features of the
+                batch, encoded once by the model.
+
+        Returns:
+            dict[str, Tensor]: ``{'loss_caption': scalar}``, or ``{}`` if
+            the batch has no caption inputs.
+        """
+        if not all(key in inputs for key in CAPTION_KEYS):
+            return {}
+        input_ids, targets, mask = (inputs[key] for key in CAPTION_KEYS)
+        memory, memory_mask = model.encode_memory(features['video'])
+        hidden = model.decoder(
+            input_ids, mask, memory, memory_mask, return_logits=False
+        )['hidden']
+        # Only the real target positions are scored over the vocabulary.
+        real = mask.bool()
+        logits = model.decoder.compute_logits(hidden[real])
+        caption_index = real.nonzero()[:, 0]
+        return dict(
+            loss_caption=self.loss_fn(
+                logits, targets[real], caption_index, input_ids.shape[0]
+            )
+        )
+
+    def generate_ids(
+        self, model, features: Dict[str, dict], **overrides
+    ) -> Tensor:
+        """Generated ids [B, L'] for the videos of ``features['video']``."""
+        memory, memory_mask = model.encode_memory(features['video'])
+        kwargs = dict(self.generation, **overrides)
+        return model.decoder.generate(memory, memory_mask, **kwargs)
+
+    def predict(
+        self,
+        model,
+        inputs: Dict[str, Tensor],
+        data_samples: Sequence,
+        features: Dict[str, dict],
+    ) -> Sequence:
+        """Write ``pred_caption`` into each data sample."""
+        captions = self.tokenizer.decode(self.generate_ids(model, features))
+        for sample, caption in zip(data_samples, captions):
+            sample.set_field(caption, 'pred_caption', field_type='data')
+        return data_samples

@@ -1,0 +1,19 @@
+from .base_reranker import BaseReranker
+from .reranking_stage import (
+    pair_lookup,
+    rerank_ranked_lists,
+    rerank_scores,
+    score_pairs,
+    top_k_indices,
+)
+from .similarity_reranker import SimilarityReranker
+
+__all__ = [
+    'BaseReranker',
+    'SimilarityReranker',
+    'pair_lookup',
+    'rerank_ranked_lists',
+    'rerank_scores',
+    'score_pairs',
+    'top_k_indices',
+]
