@@ -89,7 +89,7 @@ class VideoQuestionAnswering:
                 ans2label_file = osp.join(data.data_root, ans2label_file)
         ans2label = read_json(ans2label_file)
         labels = {index: answer for answer, index in ans2label.items()}
-        num_answers = getattr(model, 'num_answers', len(labels))
+        num_answers = getattr(model, 'num_answers', None) or len(labels)
         if sorted(labels) != list(range(num_answers)):
             raise ValueError(
                 f'{ans2label_file}: expected the indices 0..{num_answers - 1}'
@@ -117,7 +117,8 @@ class VideoQuestionAnswering:
 
         Returns:
             list[list[tuple[str, float]]]: Per question, ``(answer,
-            probability)`` from the most likely down.
+            probability)`` from the most likely down (for a model that only
+            generates answers, its answer with probability nan).
 
         Raises:
             FileNotFoundError: If ``video_path`` is not a file.
@@ -150,7 +151,10 @@ class VideoQuestionAnswering:
         text = self.model.encode_text(
             inputs['input_ids'], inputs['attention_mask']
         )
-        logits = self.model.answer(text, video)['answer_logits']
+        out = self.model.answer(text, video)
+        if 'answer_logits' not in out:  # a model that only generates
+            return [[(answer, float('nan'))] for answer in out['answer_text']]
+        logits = out['answer_logits']
         k = min(top_k, logits.shape[-1])
         scores, indices = logits.float().softmax(-1).topk(k, dim=-1)
         return [

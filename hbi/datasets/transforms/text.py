@@ -57,30 +57,43 @@ class TokenizeCaptionForDecoder(TokenizeText):
     words, end token, padding, ``max_length`` in all), then shifted: the
     input is every token but the last, the target every token but the
     first, so the input at position t (the start token or a word) predicts
-    the target at t (the next word or the end token).
+    the target at t (the next word or the end token). ``key`` names another
+    text to tokenise the same way (e.g. ``'answer'`` for open-ended VideoQA,
+    adding ``answer_input_ids`` ...).
 
-    **Required Keys:** ``caption``
+    **Required Keys:** ``caption`` (``key``)
 
     **Added Keys:** ``caption_input_ids``, ``caption_target_ids``,
-    ``caption_mask`` (int64 arrays; the mask is 1 where the target is a real
-    token: it is also the decoder's attention mask, since a causal decoder
-    never lets a later position change an earlier one)
+    ``caption_mask`` (``{key}_...``; int64 arrays; the mask is 1 where the
+    target is a real token: it is also the decoder's attention mask, since a
+    causal decoder never lets a later position change an earlier one)
 
     Args:
         max_length (int): Tokens before the shift, start and end included
             (>= 2). Defaults to 32.
         tokenizer (dict, optional): As :class:`TokenizeText`.
+        key (str): The text to tokenise and the prefix of the added keys.
+            Defaults to ``'caption'``.
 
     Shape:
         - each added key: [max_length - 1].
     """
 
+    def __init__(
+        self,
+        max_length: int = 32,
+        tokenizer: Optional[dict] = None,
+        key: str = 'caption',
+    ) -> None:
+        super().__init__(max_length=max_length, tokenizer=tokenizer)
+        self.key = key
+
     def transform(self, results: dict) -> dict:
         ids, mask = self.tokenizer.encode(
-            [results['caption']], max_length=self.max_length
+            [results[self.key]], max_length=self.max_length
         )
         ids, mask = ids[0].numpy(), mask[0].numpy()
-        results['caption_input_ids'] = ids[:-1]
-        results['caption_target_ids'] = ids[1:]
-        results['caption_mask'] = mask[1:]
+        results[f'{self.key}_input_ids'] = ids[:-1]
+        results[f'{self.key}_target_ids'] = ids[1:]
+        results[f'{self.key}_mask'] = mask[1:]
         return results

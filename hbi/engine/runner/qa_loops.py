@@ -86,7 +86,7 @@ def answer_questions(
     Returns:
         list[dict]: Per question ``text_index``, ``pred_answer`` (index, -1
         without logits), ``top_answers`` and ``top_scores`` (softmax), and
-        ``pred_text`` for a model that generates answers.
+        ``generated`` (the answer text) for a model that generates.
     """
     device = next(model.parameters()).device
     records: List[dict] = []
@@ -121,7 +121,7 @@ def answer_questions(
             else:
                 record['pred_answer'] = -1
             if 'answer_text' in out:
-                record['pred_text'] = out['answer_text'][i]
+                record['generated'] = out['answer_text'][i]
             records.append(record)
         progress.update(len(samples))
     progress.close()
@@ -151,13 +151,31 @@ def gather_records(records: List[dict], num_texts: int) -> Optional[list]:
 
 
 def question_results(
-    records: List[dict], dataset, labels: List[str]
+    records: List[dict], dataset, labels: List[str], answer_from: str = 'auto'
 ) -> List[dict]:
     """One result per question for the metric and the dump: the record
     with the question, its video, the true answer, the answer names of the
-    top answers and ``predicted`` (the answer as text)."""
+    top answers and ``predicted`` (the answer as text).
+
+    ``answer_from`` chooses the prediction that is scored: ``'logits'``
+    (the arg-max over the vocabulary), ``'text'`` (the generated answer,
+    then ``pred_text``, compared as normalised text) or ``'auto'`` (logits
+    when the model gives them).
+
+    Raises:
+        ValueError: If the chosen kind of answer is not given by the model.
+    """
     results = []
     for record in records:
+        source = answer_from
+        if source == 'auto':
+            source = 'logits' if 'top_answers' in record else 'text'
+        needed = 'top_answers' if source == 'logits' else 'generated'
+        if needed not in record:
+            raise ValueError(
+                f'answer_from={answer_from!r}: the model gives no '
+                f'{"answer logits" if source == "logits" else "answer text"}'
+            )
         text = dataset.texts[record['text_index']]
         result = dict(
             record,
@@ -169,11 +187,10 @@ def question_results(
         )
         if 'top_answers' in record:
             result['top_answers'] = [labels[i] for i in record['top_answers']]
-        result['predicted'] = (
-            record['pred_text']
-            if 'pred_text' in record
-            else labels[record['pred_answer']]
-        )
+        if source == 'text':
+            result['pred_text'] = result['predicted'] = record['generated']
+        else:
+            result['predicted'] = labels[record['pred_answer']]
         results.append(result)
     return results
 
@@ -189,6 +206,7 @@ def write_dump(results: List[dict], path: str) -> None:
         'answer',
         'gt_answer',
         'predicted',
+        'generated',
         'pred_answer',
         'top_answers',
         'top_scores',
@@ -229,7 +247,7 @@ def run_qa_evaluation(loop, stage: str, dump: Optional[str] = None) -> dict:
     del video_feats
     records = gather_records(records, len(dataset.texts))
     if is_main_process():
-        results = question_results(records, dataset, labels)
+        results = question_results(records, dataset, labels, loop.answer_from)
         if dump:
             write_dump(results, dump)
             runner.logger.info(
@@ -245,8 +263,18 @@ def run_qa_evaluation(loop, stage: str, dump: Optional[str] = None) -> dict:
 
 class _QALoopMixin:
     def _setup(
-        self, text_block_size: int, top_k: int, dump: Optional[str] = None
+        self,
+        text_block_size: int,
+        top_k: int,
+        answer_from: str = 'auto',
+        dump: Optional[str] = None,
     ) -> None:
+        if answer_from not in ('auto', 'logits', 'text'):
+            raise ValueError(
+                f"{type(self).__name__}: answer_from must be 'auto', "
+                f"'logits' or 'text', got {answer_from!r}"
+            )
+        self.answer_from = answer_from
         for name, value in (
             ('text_block_size', text_block_size),
             ('top_k', top_k),
@@ -278,6 +306,10 @@ _ARGS_DOC = """
             1024.
         top_k (int): Best answers kept per question (for the dump).
             Defaults to 5.
+        answer_from (str): The scored prediction: ``'logits'`` (arg-max
+            over the vocabulary), ``'text'`` (generated, compared as
+            normalised text) or ``'auto'`` (logits when the model gives
+            them). Defaults to ``'auto'``.
 """
 
 
@@ -296,9 +328,10 @@ class VideoQAValLoop(_QALoopMixin, ValLoop):
         fp16: bool = False,
         text_block_size: int = 1024,
         top_k: int = 5,
+        answer_from: str = 'auto',
     ) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
-        self._setup(text_block_size, top_k)
+        self._setup(text_block_size, top_k, answer_from)
 
     def run(self) -> Dict[str, float]:
         return run_qa_evaluation(self, 'val')
@@ -323,10 +356,11 @@ class VideoQATestLoop(_QALoopMixin, TestLoop):
         fp16: bool = False,
         text_block_size: int = 1024,
         top_k: int = 5,
+        answer_from: str = 'auto',
         dump: Optional[str] = None,
     ) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
-        self._setup(text_block_size, top_k, dump)
+        self._setup(text_block_size, top_k, answer_from, dump)
 
     def run(self) -> Dict[str, float]:
         return run_qa_evaluation(self, 'test', self.dump)

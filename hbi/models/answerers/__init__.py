@@ -1,3 +1,3 @@
-from .video_question_answerer import VideoQuestionAnswerer, gt_answers
+from .video_question_answerer import VideoQuestionAnswerer
 
-__all__ = ['VideoQuestionAnswerer', 'gt_answers']
+__all__ = ['VideoQuestionAnswerer']

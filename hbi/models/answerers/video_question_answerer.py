@@ -3,40 +3,15 @@
 
 from typing import Dict, Optional
 
-import torch
 from torch import Tensor
 
 from hbi.registry import MODELS
+from hbi.structures import stack_gt_answers
 
 from ..backbones.openai_clip_conversion import load_state_dict_checked
 from ..retrievers.base import SampleList
 from ..retrievers.model_checkpoint import read_model_checkpoint
 from ..retrievers.video_text_retriever import VideoTextRetriever
-
-#: The parts a retriever checkpoint initialises.
-RETRIEVER_PARTS = ('text_encoder', 'video_encoder', 'temporal', 'head')
-
-
-def gt_answers(data_samples: Optional[SampleList], device) -> Tensor:
-    """The ``gt_answer`` of every data sample as a (B,) int64 tensor.
-
-    Raises:
-        ValueError: If there are no data samples or one has no
-            ``gt_answer`` (a QA dataset packs it).
-    """
-    if not data_samples:
-        raise ValueError('QA training needs data samples with gt_answer')
-    missing = [i for i, s in enumerate(data_samples) if 'gt_answer' not in s]
-    if missing:
-        raise ValueError(
-            f'data samples {missing[:5]} have no gt_answer: train on a '
-            'VideoQADataset'
-        )
-    return torch.as_tensor(
-        [int(s.gt_answer) for s in data_samples],
-        dtype=torch.long,
-        device=device,
-    )
 
 
 @MODELS.register_module()
@@ -102,22 +77,12 @@ class VideoQuestionAnswerer(VideoTextRetriever):
             converted.update(
                 {f'head.teacher.{k}': v for k, v in teacher.items()}
             )
-        for part in RETRIEVER_PARTS:
-            load_state_dict_checked(
-                getattr(self, part),
-                {
-                    k[len(part) + 1 :]: v
-                    for k, v in converted.items()
-                    if k.startswith(part + '.')
-                },
-                source=self.retriever_checkpoint,
-            )
-        if 'logit_scale' not in converted:
-            raise ValueError(
-                f'{self.retriever_checkpoint} has no logit_scale: not a '
-                'retriever checkpoint'
-            )
-        self.logit_scale.data.copy_(converted['logit_scale'])
+        load_state_dict_checked(
+            self,
+            converted,
+            source=self.retriever_checkpoint,
+            allow_missing=('answer_head.',),
+        )
 
     @property
     def num_answers(self) -> int:
@@ -155,7 +120,7 @@ class VideoQuestionAnswerer(VideoTextRetriever):
                 key: self.retrieval_loss_weight * value
                 for key, value in self.retrieval_loss(text, video).items()
             }
-        gt = gt_answers(data_samples, inputs['input_ids'].device)
+        gt = stack_gt_answers(data_samples, inputs['input_ids'].device)
         losses.update(self.answer_head.loss(text, video, gt))
         return losses
 

@@ -16,6 +16,35 @@ DEFAULT_GENERATION = dict(
 )
 
 
+def teacher_forced_loss(
+    decoder,
+    loss_fn,
+    input_ids: Tensor,
+    target_ids: Tensor,
+    mask: Tensor,
+    memory: Tensor,
+    memory_mask: Tensor,
+) -> Tensor:
+    """Token loss of teacher-forced texts (captions, answers) on a memory.
+
+    Only the real target positions (``mask``) are scored over the
+    vocabulary; ``loss_fn(logits, targets, text_index, num_texts)`` averages
+    them (``CaptionCrossEntropyLoss``).
+
+    Shape:
+        - input_ids, target_ids, mask: [B, L]; memory: [B, M, D];
+          memory_mask: [B, M].
+    """
+    hidden = decoder(
+        input_ids, mask, memory, memory_mask, return_logits=False
+    )['hidden']
+    real = mask.bool()
+    logits = decoder.compute_logits(hidden[real])
+    return loss_fn(
+        logits, target_ids[real], real.nonzero()[:, 0], input_ids.shape[0]
+    )
+
+
 @MODELS.register_module()
 class CaptionHead(BaseModule):
     """Caption training (teacher forcing) and generation on the model's
@@ -83,18 +112,14 @@ class CaptionHead(BaseModule):
         """
         if not all(key in inputs for key in CAPTION_KEYS):
             return {}
-        input_ids, targets, mask = (inputs[key] for key in CAPTION_KEYS)
         memory, memory_mask = model.encode_memory(features['video'])
-        hidden = model.decoder(
-            input_ids, mask, memory, memory_mask, return_logits=False
-        )['hidden']
-        # Only the real target positions are scored over the vocabulary.
-        real = mask.bool()
-        logits = model.decoder.compute_logits(hidden[real])
-        caption_index = real.nonzero()[:, 0]
         return dict(
-            loss_caption=self.loss_fn(
-                logits, targets[real], caption_index, input_ids.shape[0]
+            loss_caption=teacher_forced_loss(
+                model.decoder,
+                self.loss_fn,
+                *(inputs[key] for key in CAPTION_KEYS),
+                memory,
+                memory_mask,
             )
         )
 

@@ -8,6 +8,7 @@ from mmengine.model import BaseModule, normal_init
 from torch import Tensor, nn
 
 from hbi.registry import MODELS
+from hbi.structures import stack_gt_answers
 
 from ..layers.pooled_answer_classifier import PooledAnswerClassifier
 from ..losses.level_distillation_loss import LevelDistillationLoss
@@ -158,3 +159,36 @@ class LevelAnswerHead(BaseModule):
                     )
                 )
         return losses
+
+
+@MODELS.register_module()
+class LevelAnswerTaskHead(LevelAnswerHead):
+    """:class:`LevelAnswerHead` as a task head of ``VideoTextEncoderDecoder``
+    (the released per-level classifiers, the third VideoQA option of
+    docs/en/methods/hbi_v2.md B2): it reads the level features of the
+    question and of the video, not the decoder.
+
+    Args:
+        score_weight (float): Weight of its log-probabilities in the model's
+            answer mix. Defaults to 1.0.
+        **kwargs: Arguments of :class:`LevelAnswerHead`.
+    """
+
+    def __init__(self, score_weight: float = 1.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.score_weight = score_weight
+
+    def answer(self, model, text: Features, video: Features) -> Dict:
+        """``answer_logits`` (the level mix) of question b about video b."""
+        return dict(answer_logits=self(text, video)['answer_logits'])
+
+    def loss(
+        self,
+        model,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[Sequence],
+        features: Dict[str, Features],
+    ) -> Dict[str, Tensor]:
+        """:meth:`LevelAnswerHead.loss` on the model's encoded batch."""
+        gt = stack_gt_answers(data_samples, inputs['input_ids'].device)
+        return super().loss(features['text'], features['video'], gt)
