@@ -2,7 +2,11 @@
 
 Generates the synthetic world if it is missing, trains each demo config on
 this machine, evaluates the best (validation) checkpoint on the test split,
-prints a table and writes ``work_dirs/demo/metrics.json``.
+prints a table and writes ``work_dirs/demo/metrics.json``. The VideoQA stage
+fine-tunes the released HBI QA model from the HBI retriever just trained
+and prints its accuracy on the test questions next to two baselines that
+never look at the video (the majority answer, and the most frequent
+training answer of the same question).
 """
 
 import argparse
@@ -17,8 +21,14 @@ sys.path.insert(0, ROOT)
 
 from mmengine.hooks import CheckpointHook  # noqa: E402
 
+from hbi.datasets.annotation_io import read_jsonl  # noqa: E402
 from hbi.engine.runner import HBIRunner  # noqa: E402
-from hbi.evaluation.functional import format_retrieval_table  # noqa: E402
+from hbi.evaluation.functional import (  # noqa: E402
+    format_qa_rows,
+    format_retrieval_table,
+    prior_answers,
+    qa_accuracy,
+)
 from hbi.utils import load_config  # noqa: E402
 
 MEANP = (
@@ -29,6 +39,8 @@ HBI = 'configs/retrieval/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic.py'
 ESTIMATOR = (
     'configs/banzhaf/banzhaf-estimator_vit-tiny-p8_1xb64-10e_synthetic.py'
 )
+QA = 'configs/videoqa/hbi/hbi_vit-tiny-p8-scratch_1xb64-u12-8e_synthetic-qa.py'
+QA_NAME = 'HBI VideoQA (released model, fine-tuned from the HBI retriever)'
 
 
 def _load_module(relative_path: str):
@@ -111,6 +123,33 @@ def run(config: str, work_dir: str, cfg_options: dict) -> dict:
     )
 
 
+def qa_baselines(data_root: str) -> dict:
+    """Test accuracy of the majority answer and of the question-only prior
+    (the most frequent training answer of the same question)."""
+    ann = osp.join(data_root, 'annotations')
+    train = read_jsonl(osp.join(ann, 'qa_train.jsonl'))
+    test = read_jsonl(osp.join(ann, 'qa_test.jsonl'))
+    predictions = prior_answers(
+        [r['question'] for r in train],
+        [r['answer'] for r in train],
+        [r['question'] for r in test],
+    )
+    types = [r.get('answer_type', '') for r in test]
+    names = dict(
+        majority='majority answer (no video)',
+        question_only='question only (no video)',
+    )
+    return {
+        names[kind]: qa_accuracy(
+            [-1] * len(test),
+            [0] * len(test),
+            types,
+            correct=[p == r['answer'] for p, r in zip(answers, test)],
+        )
+        for kind, answers in predictions.items()
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--data-root', default='data/synthetic')
@@ -123,6 +162,12 @@ def main(argv=None):
         'and train HBI against it (about 3 more minutes)',
     )
     parser.add_argument('--estimator-epochs', type=int, default=3)
+    parser.add_argument(
+        '--qa-epochs',
+        type=int,
+        default=3,
+        help='epochs of the VideoQA fine-tuning (one question per video each)',
+    )
     args = parser.parse_args(argv)
     start = time.time()
     ensure_world(args.data_root)
@@ -146,24 +191,43 @@ def main(argv=None):
         hbi_options['model.head.teacher_checkpoint'] = teacher
         name = 'HBI (with Banzhaf teacher)'
     results[name] = run(HBI, osp.join(args.work_dir, 'hbi'), hbi_options)
+    qa_options = dict(
+        options,
+        max_epochs=args.qa_epochs,
+        **{'model.retriever_checkpoint': results[name]['checkpoint']},
+    )
+    qa_options.pop('train_cfg.max_epochs', None)
+    results[QA_NAME] = run(QA, osp.join(args.work_dir, 'qa'), qa_options)
+    baselines = qa_baselines(args.data_root)
     out = osp.join(args.work_dir, 'metrics.json')
     with open(out, 'w') as f:
         json.dump(
-            dict(results=results, total_seconds=round(time.time() - start, 1)),
+            dict(
+                results=results,
+                qa_baselines=baselines,
+                total_seconds=round(time.time() - start, 1),
+            ),
             f,
             indent=2,
         )
     print('\n' + '=' * 72)
     for name, res in results.items():
+        if name == QA_NAME:
+            continue
         print(
             f'{name}  (trained {res["train_seconds"]} s, '
             f'test split of the synthetic world)'
         )
         print(format_retrieval_table(res['metrics']))
+    print(f'chance R@1 = {100 / 500:.2f}%')
+    qa = results[QA_NAME]
+    questions = qa['metrics']['qa/num_questions']
     print(
-        f'chance R@1 = {100 / 500:.2f}%;  metrics written to {out};  '
-        f'total {time.time() - start:.0f} s'
+        f'\nVideoQA accuracy (%) on the {questions:.0f} test questions '
+        f'({QA_NAME}: trained {qa["train_seconds"]} s)'
     )
+    print(format_qa_rows({'HBI VideoQA': qa['metrics'], **baselines}))
+    print(f'metrics written to {out};  total {time.time() - start:.0f} s')
 
 
 if __name__ == '__main__':

@@ -26,6 +26,18 @@ def _without_frame_cache(cfgs: Sequence[dict]) -> List[dict]:
     ]
 
 
+def _question_inputs(text_pipeline: Sequence[dict], pack: dict) -> List[dict]:
+    """The text pipeline and packing of the question alone: the decoder
+    targets of the true answer (``TokenizeCaptionForDecoder``) are left
+    out, since there is no answer to tokenise."""
+    steps = [
+        cfg
+        for cfg in text_pipeline
+        if cfg.get('type') != 'TokenizeCaptionForDecoder'
+    ]
+    return steps + [dict(pack, text_keys=('input_ids', 'attention_mask'))]
+
+
 class VideoQuestionAnswering:
     """Answer free questions about any video file.
 
@@ -57,7 +69,10 @@ class VideoQuestionAnswering:
             [TRANSFORMS.build(c) for c in _without_frame_cache(video_pipeline)]
         )
         self.text_pipeline = Compose(
-            [TRANSFORMS.build(c) for c in list(text_pipeline) + [pack]]
+            [
+                TRANSFORMS.build(c)
+                for c in _question_inputs(text_pipeline, pack)
+            ]
         )
 
     @classmethod

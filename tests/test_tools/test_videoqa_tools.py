@@ -204,3 +204,24 @@ def test_ask_tool_answers_like_the_test_loop(evaluated, small_world, capsys):
                 'what?',
             ]
         )
+
+
+def test_demo_baselines_never_look_at_the_video(small_world):
+    """The demo's QA baselines: the majority training answer, and the most
+    frequent training answer of the same question."""
+    ann = small_world / 'annotations'
+    train = [
+        json.loads(x)
+        for x in (ann / 'qa_train.jsonl').read_text().splitlines()
+    ]
+    test = [
+        json.loads(x) for x in (ann / 'qa_test.jsonl').read_text().splitlines()
+    ]
+    answers = [r['answer'] for r in train]
+    majority = max(
+        answers, key=lambda a: (answers.count(a), -answers.index(a))
+    )
+    expected = 100 * sum(r['answer'] == majority for r in test) / len(test)
+    out = load_tool('demo').qa_baselines(str(small_world))
+    assert out['majority answer (no video)']['acc'] == pytest.approx(expected)
+    assert 0 <= out['question only (no video)']['acc'] <= 100

@@ -9,7 +9,25 @@ data_root = 'data/msrvtt'
 data_prefix = dict(video='videos')
 ans2label_file = 'annotations/qa/train_ans2label.json'
 
+# The answer is also tokenised as decoder inputs and targets (for the
+# encoder-decoder's open-ended answer head; other models ignore them).
+max_answer_tokens = 8
+text_pipeline = [
+    *_base_.text_pipeline,
+    dict(
+        type='TokenizeCaptionForDecoder',
+        key='answer',
+        max_length=max_answer_tokens,
+    ),
+]
 pack = dict(
+    text_keys=(
+        'input_ids',
+        'attention_mask',
+        'answer_input_ids',
+        'answer_target_ids',
+        'answer_mask',
+    ),
     meta_keys=(
         'video_id',
         'video_index',
@@ -28,6 +46,7 @@ train_dataloader = dict(
         ans2label_file=ans2label_file,
         ann_file='annotations/qa/train.jsonl',
         drop_unknown_answers=True,
+        text_pipeline=text_pipeline,
         pack=pack,
     )
 )
@@ -38,6 +57,7 @@ val_dataloader = dict(
         data_prefix=data_prefix,
         ans2label_file=ans2label_file,
         ann_file='annotations/qa/val.jsonl',
+        text_pipeline=text_pipeline,
         pack=pack,
     )
 )
@@ -48,6 +68,7 @@ test_dataloader = dict(
         data_prefix=data_prefix,
         ans2label_file=ans2label_file,
         ann_file='annotations/qa/test.jsonl',
+        text_pipeline=text_pipeline,
         pack=pack,
     )
 )

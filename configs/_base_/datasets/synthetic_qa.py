@@ -12,7 +12,25 @@ ans2label_file = 'annotations/qa_ans2label.json'
 # retrieval configs' cache).
 video_pipeline = _base_.cached_video_pipeline
 
+# The answer is also tokenised as decoder inputs and targets (for the
+# encoder-decoder's open-ended answer head; other models ignore them).
+max_answer_tokens = 8
+text_pipeline = [
+    *_base_.text_pipeline,
+    dict(
+        type='TokenizeCaptionForDecoder',
+        key='answer',
+        max_length=max_answer_tokens,
+    ),
+]
 pack = dict(
+    text_keys=(
+        'input_ids',
+        'attention_mask',
+        'answer_input_ids',
+        'answer_target_ids',
+        'answer_mask',
+    ),
     meta_keys=(
         'video_id',
         'video_index',
@@ -31,7 +49,11 @@ train_dataloader = dict(
         ans2label_file=ans2label_file,
         ann_file='annotations/qa_train.jsonl',
         video_pipeline=video_pipeline,
+        # One question per video per epoch (drawn anew each epoch): the
+        # videos, not the questions, are what costs on this world.
+        caption_sampling='one_per_video',
         drop_unknown_answers=True,
+        text_pipeline=text_pipeline,
         pack=pack,
     )
 )
@@ -43,6 +65,7 @@ val_dataloader = dict(
         ans2label_file=ans2label_file,
         ann_file='annotations/qa_val.jsonl',
         video_pipeline=video_pipeline,
+        text_pipeline=text_pipeline,
         pack=pack,
     )
 )
@@ -54,6 +77,7 @@ test_dataloader = dict(
         ans2label_file=ans2label_file,
         ann_file='annotations/qa_test.jsonl',
         video_pipeline=video_pipeline,
+        text_pipeline=text_pipeline,
         pack=pack,
     )
 )

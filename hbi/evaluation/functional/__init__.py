@@ -1,4 +1,5 @@
 from .qa import (
+    format_qa_rows,
     format_qa_table,
     normalize_answer,
     prior_answers,
@@ -21,6 +22,7 @@ __all__ = [
     'format_retrieval_table',
     'dual_softmax',
     'qb_norm',
+    'format_qa_rows',
     'format_qa_table',
     'normalize_answer',
     'prior_answers',

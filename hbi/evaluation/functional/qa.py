@@ -142,6 +142,41 @@ def format_qa_table(metrics: Mapping[str, float]) -> str:
     return render_text_table(lines, num_left=1)
 
 
+def format_qa_rows(rows: Mapping[str, Mapping[str, float]]) -> str:
+    """Several models' accuracy (standard protocol) as one table: a row
+    per model, columns overall and per question type.
+
+    Args:
+        rows (Mapping[str, Mapping[str, float]]): Row name -> metrics of
+            :func:`qa_accuracy` (optionally ``qa/``-prefixed).
+
+    Returns:
+        str: The table without a trailing newline.
+    """
+    plain = {
+        name: {
+            k.split('/', 1)[1] if k.startswith('qa/') else k: v
+            for k, v in metrics.items()
+        }
+        for name, metrics in rows.items()
+    }
+    types = ordered_types(
+        [
+            k.split('/', 1)[1]
+            for metrics in plain.values()
+            for k in metrics
+            if k.startswith('acc/')
+        ]
+    )
+    lines = [['model', 'acc'] + types]
+    for name, metrics in plain.items():
+        cells = [metrics.get('acc')] + [metrics.get(f'acc/{t}') for t in types]
+        lines.append(
+            [name] + ['-' if c is None else f'{c:.1f}' for c in cells]
+        )
+    return render_text_table(lines, num_left=1)
+
+
 def prior_answers(
     train_questions: Sequence[str],
     train_answers: Sequence[str],

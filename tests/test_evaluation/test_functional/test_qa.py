@@ -4,6 +4,7 @@ import pytest
 from mmengine.evaluator import Evaluator
 
 from hbi.evaluation.functional import (
+    format_qa_rows,
     format_qa_table,
     normalize_answer,
     prior_answers,
@@ -128,3 +129,24 @@ def test_metric_scores_generated_answers_by_normalised_text():
     assert metrics['qa/acc_excl_oov'] == pytest.approx(100.0)  # hit OOV
     with pytest.raises(ValueError, match='needs the true answer'):
         evaluator.process([dict(pred_text='x', gt_answer=1)])
+
+
+def test_rows_table_compares_models():
+    rows = {
+        'model A': {'qa/acc': 41.25, 'qa/acc/what': 40.0, 'qa/acc/how': 50.0},
+        'majority': {'acc': 6.6, 'acc/what': 10.0},
+    }
+    lines = format_qa_rows(rows).splitlines()
+    assert [c.strip() for c in lines[0].split('|')] == [
+        'model',
+        'acc',
+        'what',
+        'how',
+    ]
+    assert [c.strip() for c in lines[2].split('|')] == [
+        'model A',
+        '41.2',
+        '40.0',
+        '50.0',
+    ]
+    assert [c.strip() for c in lines[3].split('|')][-1] == '-'
