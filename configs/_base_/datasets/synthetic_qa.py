@@ -2,7 +2,7 @@
 # Items: the question is the caption (tokenised by text_pipeline); the data
 # sample carries gt_answer (-1 for an answer outside the vocabulary: wrong at
 # test time). Training leaves such questions out. See docs/en/data_preparation.md.
-_base_ = './synthetic_video_text_loaders.py'
+_base_ = ['./synthetic_video_text_loaders.py', './videoqa_inputs.py']
 
 dataset_type = 'VideoQADataset'
 data_root = 'data/synthetic'
@@ -12,35 +12,8 @@ ans2label_file = 'annotations/qa_ans2label.json'
 # retrieval configs' cache).
 video_pipeline = _base_.cached_video_pipeline
 
-# The answer is also tokenised as decoder inputs and targets (for the
-# encoder-decoder's open-ended answer head; other models ignore them).
-max_answer_tokens = 8
-text_pipeline = [
-    *_base_.text_pipeline,
-    dict(
-        type='TokenizeCaptionForDecoder',
-        key='answer',
-        max_length=max_answer_tokens,
-    ),
-]
-pack = dict(
-    text_keys=(
-        'input_ids',
-        'attention_mask',
-        'answer_input_ids',
-        'answer_target_ids',
-        'answer_mask',
-    ),
-    meta_keys=(
-        'video_id',
-        'video_index',
-        'text_index',
-        'caption',
-        'answer',
-        'answer_type',
-        'num_frames',
-    )
-)
+text_pipeline = [*_base_.text_pipeline, _base_.answer_decoder_inputs]
+pack = _base_.qa_pack
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
