@@ -1,6 +1,7 @@
 """Text-to-video search over a large gallery: index once, query many times."""
 
 import hashlib
+import logging
 import os.path as osp
 from glob import glob
 from typing import (
@@ -24,6 +25,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from hbi.datasets.transforms.video_reader import VideoDecodeError
 from hbi.models.rerankers import rerank_ranked_lists
 from hbi.models.retrievers import load_model_checkpoint
 from hbi.registry import MODELS, TRANSFORMS
@@ -51,7 +53,9 @@ class SearchHit(NamedTuple):
 
 
 class _Records(Dataset):
-    """Items built from records by a pipeline and the packing transform."""
+    """Items built from records by a pipeline and the packing transform; a
+    video that cannot be decoded gives ``VideoDecodeError`` itself (raised
+    in the main process, where its type survives)."""
 
     def __init__(self, records: List[dict], pipeline: Compose) -> None:
         self.records, self.pipeline = records, pipeline
@@ -59,8 +63,31 @@ class _Records(Dataset):
     def __len__(self) -> int:
         return len(self.records)
 
-    def __getitem__(self, idx: int) -> dict:
-        return self.pipeline(dict(self.records[idx]))
+    def __getitem__(self, idx: int) -> Union[dict, VideoDecodeError]:
+        try:
+            return self.pipeline(dict(self.records[idx]))
+        except VideoDecodeError as e:
+            return e
+
+
+def _collate(items: list) -> Tuple[List[int], Optional[dict], list]:
+    """(positions in the batch that decoded, their collated batch, the
+    errors of the others)."""
+    kept = [i for i, x in enumerate(items) if not isinstance(x, Exception)]
+    errors = [x for x in items if isinstance(x, Exception)]
+    batch = pseudo_collate([items[i] for i in kept]) if kept else None
+    return kept, batch, errors
+
+
+def _check_count(name: str, value: Optional[int], none_ok: bool) -> None:
+    if value is None and none_ok:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f'{name} must be a positive integer'
+            + (' or None' if none_ok else '')
+            + f', got {value!r}'
+        )
 
 
 def _compose(cfgs: Sequence[Union[dict, Callable]]) -> Compose:
@@ -194,16 +221,20 @@ class VideoSearchIndex:
         batches: List[List[int]],
         modality: str,
     ):
-        """Yield (positions, features on CPU) per batch."""
+        """Yield (positions, features on CPU or None, decoding errors) per
+        batch."""
         loader = DataLoader(
             _Records(records, pipeline),
             batch_sampler=batches,
             num_workers=self.num_workers,
-            collate_fn=pseudo_collate,
+            collate_fn=_collate,
         )
-        positions = iter(batches)
         with torch.no_grad():
-            for batch in loader:
+            for positions, (kept, batch, errors) in zip(batches, loader):
+                positions = [positions[i] for i in kept]
+                if batch is None:
+                    yield positions, None, errors
+                    continue
                 inputs = self.model.data_preprocessor(batch, False)['inputs']
                 if modality == 'video':
                     out = self.model.encode_video(
@@ -214,8 +245,9 @@ class VideoSearchIndex:
                         inputs['input_ids'], inputs['attention_mask']
                     )
                 yield (
-                    next(positions),
+                    positions,
                     map_tensors(lambda t: t.detach().float().cpu(), out),
+                    errors,
                 )
 
     def index_videos(
@@ -223,6 +255,7 @@ class VideoSearchIndex:
         paths: Sequence[str],
         video_ids: Optional[Sequence[str]] = None,
         on_batch: Optional[Callable[[List[str]], None]] = None,
+        skip_invalid: bool = False,
     ) -> Dict[str, int]:
         """Encode and store the videos not stored yet.
 
@@ -232,9 +265,19 @@ class VideoSearchIndex:
                 file names without extension.
             on_batch (callable, optional): Called with the ids of each batch
                 once it is stored (progress, or a test's interruption).
+            skip_invalid (bool): Leave out a video that cannot be decoded
+                (counted, and logged with its reason at the end; it is tried
+                again by the next run) instead of stopping at it. Without
+                it the error names the video; the batches stored before it
+                are kept. Defaults to False.
 
         Returns:
-            dict: ``indexed`` (encoded now) and ``skipped`` (already stored).
+            dict: ``indexed`` (encoded now), ``skipped`` (already stored) and
+            ``invalid`` (left out: they cannot be decoded).
+
+        Raises:
+            VideoDecodeError: A video that cannot be decoded, without
+                ``skip_invalid``.
         """
         if video_ids is None:
             video_ids = [osp.splitext(osp.basename(p))[0] for p in paths]
@@ -271,17 +314,50 @@ class VideoSearchIndex:
             logger='current',
         )
         progress = tqdm(total=todo, desc='index videos', unit='video')
-        for positions, feats in self._encode(
+        invalid: List[VideoDecodeError] = []
+        for positions, feats, errors in self._encode(
             records, self.video_pipeline, batches, 'video'
         ):
+            if errors and not skip_invalid:
+                progress.close()
+                error = errors[0]
+                raise VideoDecodeError(
+                    error.path,
+                    f'{error.reason} (the {len(self)} videos indexed so far '
+                    'are kept; pass --skip-invalid / skip_invalid=True to '
+                    'leave such videos out)',
+                    error.video_id,
+                )
+            invalid += errors
             ids = [video_ids[i] for i in positions]
-            self.store.add(ids, feats, first_stage_vectors(feats, 'video'))
-            self._search = None
-            progress.update(len(ids))
+            if ids:
+                self.store.add(ids, feats, first_stage_vectors(feats, 'video'))
+                self._search = None
+            progress.update(len(ids) + len(errors))
             if on_batch is not None:
                 on_batch(ids)
         progress.close()
-        return dict(indexed=todo, skipped=len(paths) - todo)
+        if invalid:
+            print_log(
+                f'index {self.store.root}: {len(invalid)} of {todo} videos '
+                'cannot be decoded and were left out: '
+                + '; '.join(
+                    f'{e.video_id} ({e.path}): {e.reason}'
+                    for e in invalid[:10]
+                )
+                + (
+                    f' and {len(invalid) - 10} more'
+                    if len(invalid) > 10
+                    else ''
+                ),
+                logger='current',
+                level=logging.WARNING,
+            )
+        return dict(
+            indexed=todo - len(invalid),
+            skipped=len(paths) - todo,
+            invalid=len(invalid),
+        )
 
     def index_folder(
         self, folder: str, ext: str = '.mp4', **kwargs
@@ -311,14 +387,35 @@ class VideoSearchIndex:
             list(range(s, min(s + self.batch_size, len(records))))
             for s in range(0, len(records), self.batch_size)
         ]
+        self._warn_truncated(queries)
         return concat_tensors(
             [
                 f
-                for _, f in self._encode(
+                for _, f, _ in self._encode(
                     records, self.text_pipeline, batches, 'text'
                 )
             ]
         )
+
+    def _warn_truncated(self, queries: Sequence[str]) -> None:
+        """Log each query longer than the tokenizer's ``max_length``: the
+        model reads only its first words."""
+        for step in self.text_pipeline.transforms:
+            tokenizer = getattr(step, 'tokenizer', None)
+            if tokenizer is None or not hasattr(step, 'max_length'):
+                continue
+            limit = step.max_length - 2  # start and end tokens
+            for query, words in zip(queries, tokenizer.tokenize(queries)):
+                if len(words) > limit:
+                    print_log(
+                        f'query {query!r} has {len(words)} tokens; the '
+                        f'model reads the first {limit} (max_length='
+                        f'{step.max_length}): '
+                        f'{tokenizer.decode([words[:limit]])[0]!r}; the rest '
+                        'is ignored',
+                        logger='current',
+                        level=logging.WARNING,
+                    )
 
     def _scores(
         self, text: Dict[str, Tensor], query: int, video: Dict[str, Tensor]
@@ -447,8 +544,13 @@ class VideoSearchIndex:
                 ``reranker`` (:meth:`rerank`). Defaults to True.
 
         Returns:
-            list[list[SearchHit]]: Best first, per query.
+            list[list[SearchHit]]: Best first, per query (``min(k, len)``).
+
+        Raises:
+            ValueError: ``k`` or ``rerank_depth`` is not a positive integer.
         """
+        _check_count('k', k, none_ok=False)
+        _check_count('rerank_depth', rerank_depth, none_ok=True)
         text = self.encode_queries(queries)
         reranker = getattr(self.model, 'reranker', None) if rerank else None
         wanted = k if reranker is None else max(k, reranker.k)

@@ -2,10 +2,13 @@
 
 We write these instead of calling ``csv``/``json``/``mmengine.load`` directly
 because those report a malformed row without the file name, or not at all (a
-short csv row silently yields ``None`` values).
+short csv row silently yields ``None`` values), and a byte that is not UTF-8
+as a bare ``UnicodeDecodeError`` with a byte offset. Every text file is read
+through :func:`read_text` (UTF-8, an optional byte-order mark dropped).
 """
 
 import csv
+import io
 import json
 import os.path as osp
 import pickle
@@ -16,6 +19,30 @@ from typing import Any, Sequence
 def _check_file(path: str) -> None:
     if not osp.isfile(path):
         raise FileNotFoundError(f'annotation file not found: {path}')
+
+
+def read_text(path: str) -> str:
+    """The text of an annotation file, decoded as UTF-8 (a leading byte-order
+    mark, as spreadsheets write, is dropped).
+
+    Raises:
+        FileNotFoundError: If ``path`` is not a file.
+        ValueError: Naming the file, line and column of bytes that are not
+            UTF-8 (``UnicodeDecodeError`` gives a byte offset only).
+    """
+    _check_file(path)
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        return data.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        line_start = data.rfind(b'\n', 0, e.start) + 1
+        line = data.count(b'\n', 0, e.start) + 1
+        bad = data[e.start : e.end]
+        raise ValueError(
+            f'{path}: line {line} column {e.start - line_start + 1}: bytes '
+            f'{bad!r} are not UTF-8 ({e.reason}); save the file as UTF-8'
+        ) from None
 
 
 def read_csv_rows(
@@ -37,8 +64,7 @@ def read_csv_rows(
             column, a row with the wrong number of columns or an empty
             required value.
     """
-    _check_file(path)
-    with open(path, newline='', encoding='utf-8') as f:
+    with io.StringIO(read_text(path), newline='') as f:
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None:
@@ -79,15 +105,12 @@ def read_json(path: str) -> Any:
         FileNotFoundError: If ``path`` is not a file.
         ValueError: Naming the file, line and column of a syntax error.
     """
-    _check_file(path)
-    with open(path, encoding='utf-8') as f:
-        try:
-            return json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(
-                f'{path}: line {e.lineno} column {e.colno}: '
-                f'invalid JSON: {e.msg}'
-            ) from e
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as e:
+        raise ValueError(
+            f'{path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}'
+        ) from e
 
 
 def check_fields(record: Any, fields: Sequence[str], where: str) -> None:
@@ -109,9 +132,8 @@ def read_jsonl_lines(
 ) -> list[tuple[int, dict]]:
     """As :func:`read_jsonl`, with each record's line number:
     ``[(line_no, record), ...]`` (for errors found after reading)."""
-    _check_file(path)
     records = []
-    with open(path, encoding='utf-8') as f:
+    with io.StringIO(read_text(path), newline=None) as f:
         for line_no, line in enumerate(f, start=1):
             if not line.strip():
                 continue
@@ -169,10 +191,9 @@ def read_text_list(path: str) -> list[str]:
         ValueError: Naming the file and line of an id listed twice, or if the
             file lists no id.
     """
-    _check_file(path)
     ids: list[str] = []
     first_line: dict[str, int] = {}
-    with open(path, encoding='utf-8') as f:
+    with io.StringIO(read_text(path), newline=None) as f:
         for line_no, line in enumerate(f, start=1):
             item = line.strip()
             if not item:
@@ -226,9 +247,8 @@ def read_tsv_rows(path: str, min_columns: int) -> list[tuple[int, list[str]]]:
         FileNotFoundError: If ``path`` is not a file.
         ValueError: Naming the file and line of a line with too few fields.
     """
-    _check_file(path)
     rows = []
-    with open(path, encoding='utf-8') as f:
+    with io.StringIO(read_text(path), newline=None) as f:
         for line_no, line in enumerate(f, start=1):
             line = line.rstrip('\r\n')
             if not line.strip():

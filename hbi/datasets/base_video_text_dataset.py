@@ -8,6 +8,7 @@ import os
 import os.path as osp
 import shutil
 import tempfile
+from collections import Counter
 from typing import Callable, Literal, Optional, Sequence, Union
 
 import numpy as np
@@ -26,6 +27,11 @@ DATA_HELP = (
     'generate_synthetic_world.py --out data/synthetic`, or prepare the real '
     'data as described in docs/en/data_preparation.md.'
 )
+
+
+class TooManyInvalidVideosError(RuntimeError):
+    """Skipping (``skip_invalid=True``) found no decodable video within
+    ``max_refetch`` tries, or more than ``max_invalid`` in an epoch."""
 
 
 def _build_transforms(cfgs: Sequence[Union[dict, Callable]]) -> Compose:
@@ -81,13 +87,20 @@ class BaseVideoTextDataset(BaseDataset):
             only). Defaults to ``'all'``.
         seed (int): Seed of ``'one_per_video'``. Defaults to 0.
         skip_invalid (bool): In training (``test_mode=False``), skip a video
-            that cannot be decoded (warning naming it; mmengine fetches
-            another index) instead of raising. Every skip is counted: it is
-            appended to a small file per process (DataLoader workers
-            included) under ``invalid_log_dir``, and
-            :meth:`pop_invalid_videos` (called by ``InvalidVideoReportHook``
-            after each epoch) gathers them. Evaluation never skips.
+            that cannot be decoded (warning naming it; another index is
+            fetched, as mmengine does) instead of raising. Every skip is
+            counted: it is appended to a small file per process (DataLoader
+            workers included) under ``invalid_log_dir``, and
+            :meth:`pop_invalid_videos` gathers them; ``HBIRunner`` always
+            runs ``InvalidVideoReportHook``, which reports them after every
+            epoch. When ``max_refetch`` tries in a row all fail, training
+            stops with :class:`TooManyInvalidVideosError` naming the count
+            and the first reasons. Evaluation never skips.
             Defaults to False.
+        max_invalid (int, optional): With ``skip_invalid``, stop (at the end
+            of the epoch, after the report) when more distinct videos than
+            this were skipped in one epoch; 0 makes any skip an error.
+            Defaults to None (no limit).
         invalid_log_dir (str, optional): Folder in which a unique sub-folder
             for the skip records is made (e.g. the work dir); a temporary
             folder if None. Removed at exit by the process that made it.
@@ -117,6 +130,7 @@ class BaseVideoTextDataset(BaseDataset):
         caption_sampling: CaptionSampling = 'all',
         seed: int = 0,
         skip_invalid: bool = False,
+        max_invalid: Optional[int] = None,
         invalid_log_dir: Optional[str] = None,
         **kwargs,
     ) -> None:
@@ -134,6 +148,11 @@ class BaseVideoTextDataset(BaseDataset):
         self.caption_sampling = caption_sampling
         self.seed, self.epoch = seed, 0
         self.skip_invalid = skip_invalid
+        if max_invalid is not None and max_invalid < 0:
+            raise ValueError(
+                f'max_invalid must be >= 0 or None, got {max_invalid}'
+            )
+        self.max_invalid = max_invalid
         self.video_pipeline = _build_transforms(video_pipeline)
         self.text_pipeline = _build_transforms(text_pipeline)
         self.pack = TRANSFORMS.build(
@@ -312,6 +331,42 @@ class BaseVideoTextDataset(BaseDataset):
                 end=video.get('end'),
             )
         return item
+
+    def __getitem__(self, idx: int) -> dict:
+        """The idx-th item; with ``skip_invalid`` (training), an item whose
+        video cannot be decoded is replaced by a random other one, as
+        mmengine does, but running out of tries names the videos
+        (mmengine's "Cannot find valid image after N!" names none)."""
+        if self.test_mode or not self.skip_invalid:
+            return super().__getitem__(idx)
+        if not self._fully_initialized:
+            self.full_init()
+        for _ in range(self.max_refetch + 1):
+            data = self.prepare_data(idx)
+            if data is not None:
+                return data
+            idx = self._rand_another()
+        raise TooManyInvalidVideosError(
+            f'{type(self).__name__}: {self.max_refetch + 1} items in a row '
+            f'had videos that cannot be decoded; '
+            f'{self.describe_invalid_videos()}. Check data_root '
+            f'({self.data_root!r}) and the videos under '
+            f'{self.data_prefix["video"]!r}.'
+        )
+
+    def describe_invalid_videos(self, limit: int = 3) -> str:
+        """How many videos this process skipped, and the first reasons."""
+        counts = Counter(video_id for video_id, _ in self.invalid_videos)
+        reasons = dict(reversed(self.invalid_videos))  # first reason of each
+        first = '; '.join(
+            f'{video_id}: {reasons[video_id]}'
+            for video_id in list(counts)[:limit]
+        )
+        return (
+            f'{len(counts)} of {len(self.videos or [])} videos skipped '
+            f'({len(self.invalid_videos)} times) in this process, first: '
+            f'{first}'
+        )
 
     def prepare_data(self, idx: int) -> Optional[dict]:
         """Run the video pipeline, the text pipeline and ``pack``; ``None``

@@ -1,14 +1,16 @@
 """MSR-VTT text-video retrieval (9k/7k training lists, 1k-A, full test)."""
 
+import logging
 import os.path as osp
 from collections import Counter
-from typing import Optional
+from typing import Literal, Optional
 
 from mmengine.fileio import join_path
+from mmengine.logging import print_log
 
 from hbi.registry import DATASETS
 
-from .annotation_io import check_fields, read_csv_rows, read_json
+from .annotation_io import check_fields, check_text, read_csv_rows, read_json
 from .base_video_text_dataset import BaseVideoTextDataset
 
 #: Header of the JSFusion csv, which carries one caption per row itself.
@@ -41,7 +43,17 @@ class MSRVTTRetrievalDataset(BaseVideoTextDataset):
         list_file (str): A csv of video ids or the JSFusion csv, relative to
             ``data_root``.
         split (str, optional): A split of ``ann_file``.
+        orphan_captions (str): What to do with captions of ``ann_file``
+            whose ``video_id`` is not among its ``videos``: ``'report'``
+            (left out, counted in ``num_orphan_captions`` and logged at
+            start) or ``'error'`` (refuse the file). Defaults to
+            ``'report'``.
         **kwargs: Arguments of :class:`BaseVideoTextDataset`.
+
+    Raises:
+        ValueError: Naming the file and entry of a caption that is not a
+            non-empty string, and of orphan captions with
+            ``orphan_captions='error'``.
 
     Examples:
         >>> train = dict(type='MSRVTTRetrievalDataset',
@@ -56,8 +68,14 @@ class MSRVTTRetrievalDataset(BaseVideoTextDataset):
         ann_file: str = '',
         list_file: str = '',
         split: Optional[str] = None,
+        orphan_captions: Literal['report', 'error'] = 'report',
         **kwargs,
     ) -> None:
+        self._check_choice(
+            'orphan_captions', orphan_captions, ('report', 'error')
+        )
+        self.orphan_captions = orphan_captions
+        self.num_orphan_captions = 0
         if list_file and split:
             raise ValueError(
                 'give either list_file or split, not both '
@@ -153,17 +171,38 @@ class MSRVTTRetrievalDataset(BaseVideoTextDataset):
             video_ids = list(splits)
         index = {video_id: i for i, video_id in enumerate(video_ids)}
         captions: list[list[str]] = [[] for _ in video_ids]
+        orphans = []
         for i, sentence in enumerate(ann['sentences']):
             where = f'{self.ann_file}: sentences[{i}]'
             check_fields(sentence, ('caption', 'video_id'), where)
-            if sentence['video_id'] not in index:
-                continue
-            if not str(sentence['caption']).strip():
-                raise ValueError(f"{where}: field 'caption' is empty")
-            captions[index[sentence['video_id']]].append(sentence['caption'])
+            check_text(sentence['caption'], where)  # null, number, empty
+            video_id = sentence['video_id']
+            known = isinstance(video_id, (str, int)) and video_id in splits
+            if not known:
+                orphans.append(f'sentences[{i}] (video_id {video_id!r})')
+            elif video_id in index:
+                captions[index[video_id]].append(sentence['caption'])
+        self._report_orphans(orphans)
         texts = [
             dict(caption=caption, video_index=vi)
             for vi, video_captions in enumerate(captions)
             for caption in video_captions
         ]
         return [self._video(v) for v in video_ids], texts
+
+    def _report_orphans(self, orphans: list[str]) -> None:
+        self.num_orphan_captions = len(orphans)
+        if not orphans:
+            return
+        message = (
+            f'{self.ann_file}: {len(orphans)} captions name a video that is '
+            f'not among its "videos", e.g. {", ".join(orphans[:5])}'
+        )
+        if self.orphan_captions == 'error':
+            raise ValueError(f'{message} (orphan_captions="error")')
+        print_log(
+            f'{type(self).__name__}: {message}; they are left out (set '
+            'orphan_captions="error" to refuse such a file)',
+            logger='current',
+            level=logging.WARNING,
+        )

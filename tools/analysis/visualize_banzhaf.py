@@ -33,7 +33,6 @@ sys.path.insert(
 
 from mmengine.dataset import Compose, pseudo_collate  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner.checkpoint import _load_checkpoint  # noqa: E402
 from mmengine.utils import import_modules_from_strings  # noqa: E402
 
 from hbi.models.backbones.openai_clip_conversion import load_state_dict_checked  # noqa: E402
@@ -48,7 +47,7 @@ from hbi.models.retrievers.released_hbi_checkpoint import (
 from hbi.models.tokenizers import CLIPBPETokenizer  # noqa: E402
 from hbi.registry import MODELS, TRANSFORMS  # noqa: E402
 from hbi.utils import ConfigOptionsAction, load_config  # noqa: E402
-from hbi.utils.checkpoint_compat import trusted_checkpoint_globals  # noqa
+from hbi.utils.checkpoint_files import load_checkpoint_file  # noqa
 from hbi.visualization import LevelMap, plot_banzhaf_maps  # noqa: E402
 
 LEVELS = ('entity', 'action', 'event')
@@ -79,8 +78,7 @@ def parse_args(argv=None):
 def build_model(cfg, checkpoint: str) -> torch.nn.Module:
     """The config's model with the checkpoint's weights (checked)."""
     model = MODELS.build(cfg.model)
-    with trusted_checkpoint_globals():
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+    ckpt = load_checkpoint_file(checkpoint)
     state = ckpt.get('state_dict', ckpt)
     state = {
         (k[7:] if k.startswith('module.') else k): v for k, v in state.items()

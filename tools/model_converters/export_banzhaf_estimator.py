@@ -27,9 +27,8 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 )
 
-from mmengine.runner.checkpoint import _load_checkpoint  # noqa: E402
 
-from hbi.utils.checkpoint_compat import trusted_checkpoint_globals  # noqa
+from hbi.utils.checkpoint_files import load_checkpoint_file  # noqa
 
 OUT_PREFIX = 'banzhafteacher.'
 
@@ -54,8 +53,7 @@ def export_estimator(
     Raises:
         KeyError: ``checkpoint`` has no key starting with ``src_prefix``.
     """
-    with trusted_checkpoint_globals():
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+    ckpt = load_checkpoint_file(checkpoint)
     state: Optional[dict] = ckpt.get('state_dict', ckpt)
     state = {
         (k[7:] if k.startswith('module.') else k): v for k, v in state.items()

@@ -18,7 +18,8 @@ test_video_pipeline = [_base_.test_video_pipeline[0], *resize_crop]
 # more than the tiny model on this world. The dataset configs use it.
 cached_video_pipeline = [
     dict(
-        type='FrameCache',  # cache in videos/.frame_cache
+        # cache_dir: $HBI_FRAME_CACHE_DIR or ~/.cache/hbi/frame_cache
+        type='FrameCache',
         loader=dict(
             type='LoadVideoFrames',
             max_frames=_base_.max_frames,

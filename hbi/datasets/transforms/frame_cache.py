@@ -1,17 +1,36 @@
 """A disk cache of decoded frames for deterministic frame sampling."""
 
 import hashlib
+import logging
 import os
 import os.path as osp
 import tempfile
+import zipfile
 from typing import Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmengine.logging import print_log
 
 from hbi.registry import TRANSFORMS
 
 _CACHED_KEYS = ('frame_inds', 'total_frames', 'avg_fps')
+#: Environment variable naming the default cache folder.
+CACHE_ENV = 'HBI_FRAME_CACHE_DIR'
+# What np.load raises on a truncated or overwritten .npz file.
+_DAMAGED = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError)
+
+
+def default_cache_dir() -> str:
+    """``$HBI_FRAME_CACHE_DIR``, else ``hbi/frame_cache`` in the user's cache
+    folder (``$XDG_CACHE_HOME``, else ``~/.cache``): never inside the data,
+    which may be read-only or shared."""
+    if os.environ.get(CACHE_ENV):
+        return os.environ[CACHE_ENV]
+    base = os.environ.get('XDG_CACHE_HOME') or osp.join(
+        osp.expanduser('~'), '.cache'
+    )
+    return osp.join(base, 'hbi', 'frame_cache')
 
 
 @TRANSFORMS.register_module()
@@ -39,8 +58,16 @@ class FrameCache(BaseTransform):
             ``dict(type='LoadVideoFrames', test_mode=True)``. Its sampling
             must be deterministic (``test_mode=True``).
         cache_dir (str, optional): Folder of the cache, created if missing.
-            Defaults to None: a ``.frame_cache`` folder beside each video
-            (so the cache follows ``data_root``).
+            Defaults to None: :func:`default_cache_dir`
+            (``$HBI_FRAME_CACHE_DIR`` or ``~/.cache/hbi/frame_cache``). Keys
+            hold the video's absolute path, so one folder serves every
+            dataset; delete it to reclaim the space. Nothing is ever written
+            beside the videos.
+
+    A damaged cache file (an interrupted write by another tool, a full
+    disk) is logged, decoded again and replaced. A cache folder that cannot
+    be written (read-only) is logged once and the frames are decoded
+    without caching.
     """
 
     def __init__(self, loader: dict, cache_dir: Optional[str] = None) -> None:
@@ -52,6 +79,8 @@ class FrameCache(BaseTransform):
                 f'augmentation; got {self.loader!r}'
             )
         self.cache_dir = cache_dir
+        self._ready: Optional[str] = None  # the folder, once made
+        self._writable = True
 
     def _key(self, results: dict) -> str:
         path = results['video_path']
@@ -71,36 +100,79 @@ class FrameCache(BaseTransform):
         )
         return hashlib.sha1(raw.encode()).hexdigest()
 
-    def transform(self, results: dict) -> dict:
-        cache_dir = self.cache_dir or osp.join(
-            osp.dirname(osp.abspath(results['video_path'])), '.frame_cache'
-        )
-        os.makedirs(cache_dir, exist_ok=True)
-        cache_file = osp.join(cache_dir, self._key(results) + '.npz')
-        if osp.isfile(cache_file):
+    def _folder(self) -> Optional[str]:
+        """The cache folder (made on first use), None if not writable."""
+        if self._ready is None and self._writable:
+            folder = self.cache_dir or default_cache_dir()
+            try:
+                os.makedirs(folder, exist_ok=True)
+                if not os.access(folder, os.W_OK):
+                    raise PermissionError(f'{folder} is not writable')
+            except OSError as e:
+                self._writable = False
+                print_log(
+                    f'FrameCache: cannot write the cache folder {folder!r} '
+                    f'({e}); decoding every time. Set cache_dir (or '
+                    f'${CACHE_ENV}) to a writable folder.',
+                    logger='current',
+                    level=logging.WARNING,
+                )
+                return None
+            self._ready = folder
+        return self._ready
+
+    def _read(self, cache_file: str, results: dict) -> Optional[dict]:
+        try:
             with np.load(cache_file) as data:
                 imgs = list(data['imgs'])
-                results.update(
-                    {
-                        k: data[k].item() if data[k].ndim == 0 else data[k]
-                        for k in _CACHED_KEYS
-                    }
-                )
-            results.update(
-                imgs=imgs,
-                num_frames=len(imgs),
-                img_shape=imgs[0].shape[:2],
-                original_shape=imgs[0].shape[:2],
-                modality='RGB',
+                cached = {
+                    k: data[k].item() if data[k].ndim == 0 else data[k]
+                    for k in _CACHED_KEYS
+                }
+        except _DAMAGED as e:
+            print_log(
+                f'FrameCache: damaged cache file {cache_file} of '
+                f'{results["video_path"]} ({type(e).__name__}: {e}); '
+                'decoding the video again',
+                logger='current',
+                level=logging.WARNING,
             )
-            return results
+            return None
+        results.update(cached)
+        results.update(
+            imgs=imgs,
+            num_frames=len(imgs),
+            img_shape=imgs[0].shape[:2],
+            original_shape=imgs[0].shape[:2],
+            modality='RGB',
+        )
+        return results
+
+    def transform(self, results: dict) -> dict:
+        folder = self._folder()
+        if folder is None:
+            return self.loader(results)
+        cache_file = osp.join(folder, self._key(results) + '.npz')
+        if osp.isfile(cache_file):
+            cached = self._read(cache_file, results)
+            if cached is not None:
+                return cached
         results = self.loader(results)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix='.npz.tmp')
-        with os.fdopen(fd, 'wb') as f:
-            np.savez(
-                f,
-                imgs=np.stack(results['imgs']),
-                **{k: np.asarray(results[k]) for k in _CACHED_KEYS},
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix='.npz.tmp')
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                np.savez(
+                    f,
+                    imgs=np.stack(results['imgs']),
+                    **{k: np.asarray(results[k]) for k in _CACHED_KEYS},
+                )
+            os.replace(tmp, cache_file)
+        except OSError as e:  # e.g. a full disk: the frames are still good
+            if osp.exists(tmp):
+                os.remove(tmp)
+            print_log(
+                f'FrameCache: cannot write {cache_file} ({e})',
+                logger='current',
+                level=logging.WARNING,
             )
-        os.replace(tmp, cache_file)
         return results

@@ -8,6 +8,7 @@ from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from hbi.datasets.base_video_text_dataset import TooManyInvalidVideosError
 from hbi.registry import HOOKS
 
 
@@ -30,15 +31,21 @@ class InvalidVideoReportHook(Hook):
     process; this hook collects them with ``dataset.pop_invalid_videos()``
     after each epoch (and after training, for iteration-based loops) and logs
     the number of skips and the distinct video ids, with the first reason of
-    each. A run is never silently trained on substitutes: either
-    ``skip_invalid=False`` raises at the first bad video, or every skip is
-    reported here, and ``max_invalid`` turns too many skips into an error.
+    each, every epoch (each message names its epoch, so mmengine's filter of
+    repeated warnings never hides one). A run is never silently trained on
+    substitutes: either ``skip_invalid=False`` raises at the first bad video,
+    or every skip is reported here, and ``max_invalid`` turns too many skips
+    into an error. :class:`hbi.engine.runner.HBIRunner` adds this hook to
+    every run whose config does not list it; it stays silent when no
+    training dataset skips.
 
     Args:
-        max_invalid (int, optional): Raise ``RuntimeError`` (after logging)
-            when more distinct videos than this were skipped in one epoch;
-            ``0`` makes any skip an error at the end of the epoch. None (no
-            limit) by default.
+        max_invalid (int, optional): Raise ``TooManyInvalidVideosError``
+            (after logging) when more distinct videos than this were skipped
+            in one epoch; ``0`` makes any skip an error at the end of the
+            epoch. The dataset's own ``max_invalid`` (settable with
+            ``--cfg-options train_dataloader.dataset.max_invalid=N``) applies
+            too; the smaller wins. None (no limit) by default.
         max_listed (int): Most video ids written in the log line.
             Defaults to 50.
 
@@ -60,13 +67,22 @@ class InvalidVideoReportHook(Hook):
         self.max_listed = max_listed
         self.history: list[dict] = []
 
-    def _collect(self, runner) -> list[dict]:
-        records: list[dict] = []
-        for dataset in _datasets(runner.train_dataloader.dataset):
-            if hasattr(dataset, 'pop_invalid_videos'):
-                records.extend(dataset.pop_invalid_videos())
-        gathered = all_gather_object(records)
-        return [record for part in gathered for record in part]
+    @staticmethod
+    def _skipping(runner) -> list:
+        """The training datasets that skip invalid videos."""
+        return [
+            dataset
+            for dataset in _datasets(runner.train_dataloader.dataset)
+            if hasattr(dataset, 'pop_invalid_videos')
+            and getattr(dataset, 'invalid_record_dir', None)
+        ]
+
+    def _limit(self, datasets: list) -> Optional[int]:
+        limits = [self.max_invalid] + [
+            getattr(d, 'max_invalid', None) for d in datasets
+        ]
+        limits = [n for n in limits if n is not None]
+        return min(limits) if limits else None
 
     def report(self, runner, when: str) -> Optional[dict]:
         """Collect the skips, log them, and check ``max_invalid``.
@@ -75,7 +91,11 @@ class InvalidVideoReportHook(Hook):
             dict, optional: ``dict(when, num_skipped, video_ids, reasons)``
             (also appended to ``history``), None if nothing was skipped.
         """
-        records = self._collect(runner)
+        datasets = self._skipping(runner)
+        if not datasets:  # the same on every rank: no collective is skipped
+            return None
+        records = [r for d in datasets for r in d.pop_invalid_videos()]
+        records = [r for part in all_gather_object(records) for r in part]
         if not records:
             print_log(
                 f'InvalidVideoReportHook: {when}: no video skipped',
@@ -111,10 +131,12 @@ class InvalidVideoReportHook(Hook):
             when=when, num_skipped=len(records), video_ids=ids, reasons=reasons
         )
         self.history.append(summary)
-        if self.max_invalid is not None and len(ids) > self.max_invalid:
-            raise RuntimeError(
+        limit = self._limit(datasets)
+        if limit is not None and len(ids) > limit:
+            raise TooManyInvalidVideosError(
                 f'{len(ids)} invalid videos were skipped in {when}, more than '
-                f'max_invalid={self.max_invalid}: {ids[: self.max_listed]}'
+                f'max_invalid={limit}: {ids[: self.max_listed]}; first: '
+                f'{first}: {reasons[first]}'
             )
         return summary
 

@@ -10,7 +10,7 @@ from mmengine.model import BaseModule, normal_init
 from torch import Tensor, nn
 
 from hbi.registry import MODELS
-from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
+from hbi.utils.checkpoint_files import load_checkpoint_file
 from hbi.utils.distributed import all_gather_with_grad
 
 from ..layers import (
@@ -187,8 +187,7 @@ class HierarchicalBanzhafHead(BaseModule):
                 f'HierarchicalBanzhafHead: teacher_checkpoint {path!r} does '
                 'not exist'
             )
-        with trusted_checkpoint_globals():
-            state = torch.load(path, map_location='cpu', weights_only=True)
+        state = load_checkpoint_file(path)
         if isinstance(state, dict) and isinstance(
             state.get('state_dict'), dict
         ):

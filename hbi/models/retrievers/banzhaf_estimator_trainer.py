@@ -20,14 +20,13 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint
 from torch import Tensor
 
 from hbi.models.backbones.openai_clip_conversion import load_state_dict_checked
 from hbi.models.functional.banzhaf import banzhaf_interaction
 from hbi.models.layers import BanzhafEstimator, positive_pair_interaction
 from hbi.registry import MODELS
-from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
+from hbi.utils.checkpoint_files import load_checkpoint_file
 from hbi.utils.label_cache import (
     BanzhafLabelCache,
     label_key,
@@ -144,10 +143,7 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
         self._fingerprint = None
         if not self.retriever_checkpoint:
             return
-        with trusted_checkpoint_globals():
-            checkpoint = _load_checkpoint(
-                self.retriever_checkpoint, map_location='cpu'
-            )
+        checkpoint = load_checkpoint_file(self.retriever_checkpoint)
         state = checkpoint.get('state_dict', checkpoint)
         state = {
             (k[7:] if k.startswith('module.') else k): v

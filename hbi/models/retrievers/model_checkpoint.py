@@ -15,14 +15,13 @@ import re
 from typing import Callable, Dict, List, Sequence, Tuple, Union
 
 from mmengine.logging import print_log
-from mmengine.runner.checkpoint import _load_checkpoint
 from torch import Tensor, nn
 
 from hbi.models.backbones.openai_clip_conversion import (
     load_state_dict_checked,
     read_state_dict,
 )
-from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
+from hbi.utils.checkpoint_files import load_checkpoint_file
 
 from .released_hbi_checkpoint import convert_foreign_checkpoint
 
@@ -52,8 +51,7 @@ def read_model_checkpoint(
         ValueError: Not a dict checkpoint, an unknown layout, or a file that
             holds only a Banzhaf estimator.
     """
-    with trusted_checkpoint_globals():
-        checkpoint = _load_checkpoint(filename, map_location=map_location)
+    checkpoint = load_checkpoint_file(filename, map_location)
     # OpenAI's TorchScript archives come back as a ScriptModule.
     if not isinstance(checkpoint, dict) and hasattr(checkpoint, 'state_dict'):
         checkpoint = read_state_dict(filename)
