@@ -176,7 +176,8 @@ def check_loss_and_predict(model, cfg, banzhaf: bool):
         input_ids=input_ids,
         attention_mask=attention_mask,
     )
-    if set(ANSWER_KEYS) <= set(cfg.test_dataloader.dataset.pack.text_keys):
+    packed = cfg.test_dataloader.dataset.pack.get('text_keys', ())
+    if set(ANSWER_KEYS) <= set(packed):
         answer = torch.tensor([[49406, 1746, 49407, 0]] * 2)  # 'blue'
         inputs.update(
             answer_input_ids=answer[:, :-1],
