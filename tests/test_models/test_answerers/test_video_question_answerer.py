@@ -158,13 +158,15 @@ def test_entity_banzhaf_is_not_masked(model, released):
     """The QA release does not mask the entity maps before the KL; masking
     them (the retrieval release) gives another value on this batch."""
     model.train()
-    unmasked = model.loss(inputs(), samples(GT))['loss_banzhaf_entity']
+    unmasked = model.loss(inputs(), samples(GT))['loss_banzhaf_entity'].item()
     model.head.mask_entity_banzhaf = True
     try:
-        masked = model.loss(inputs(), samples(GT))['loss_banzhaf_entity']
+        masked = model.loss(inputs(), samples(GT))[
+            'loss_banzhaf_entity'
+        ].item()
     finally:
         model.head.mask_entity_banzhaf = False
-    assert abs(float(masked) - float(unmasked)) > 1e-6
+    assert abs(masked - unmasked) > 1e-6
 
 
 def test_every_trainable_parameter_gets_a_gradient(model):
