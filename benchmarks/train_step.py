@@ -80,8 +80,13 @@ def parse_args():
 
 def model_cfg(kind: str, teacher: str) -> dict:
     towers = dict(
-        text_encoder=dict(type='CLIPTextTower', arch='ViT-B/32'),
-        video_encoder=dict(type='CLIPVisionTower', arch='ViT-B/32'),
+        # random weights on purpose: only the step's speed is measured
+        text_encoder=dict(
+            type='CLIPTextTower', arch='ViT-B/32', random_init=True
+        ),
+        video_encoder=dict(
+            type='CLIPVisionTower', arch='ViT-B/32', random_init=True
+        ),
     )
     hbi_head = dict(
         type='HierarchicalBanzhafHead',

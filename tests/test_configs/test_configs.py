@@ -3,8 +3,9 @@
 - Configs on the tiny synthetic-world towers are built for real (with their
   teacher pointed at a random estimator file the test writes) and run
   ``loss`` and ``predict`` on a tiny random batch.
-- Full-size configs (ViT-B/*) are built on the meta device with
-  ``pretrained`` / teacher paths removed: every component type, argument
+- Full-size configs (ViT-B/*) are built on the meta device as for a
+  checkpoint (``weights_from_checkpoint``: the CLIP and teacher files are
+  not read): every component type, argument
   and module is checked, at no memory cost; running them would build
   ViT-B twice per config (~150M parameters each), too slow for this 2-core
   machine. Their other registered names (datasets, transforms, schedulers,
@@ -41,6 +42,7 @@ from hbi.registry import (
     TRANSFORMS,
 )
 from hbi.structures import VideoTextDataSample
+from hbi.utils.pretrained_files import weights_from_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted(
@@ -137,8 +139,8 @@ def test_config_builds(path, tmp_path):
     for registry, name in registered_names(cfg):
         assert registry.get(name) is not None, f'{name} not in {registry}'
     if is_full_size(cfg):
-        with torch.device('meta'):
-            model = MODELS.build(strip_files(cfg.model))
+        with torch.device('meta'), weights_from_checkpoint():
+            model = MODELS.build(cfg.model)
         assert model.head.embed_dim == model.text_encoder.embed_dim
         return
     teacher = None

@@ -48,6 +48,7 @@ from hbi.models.tokenizers import CLIPBPETokenizer  # noqa: E402
 from hbi.registry import MODELS, TRANSFORMS  # noqa: E402
 from hbi.utils import ConfigOptionsAction, load_config  # noqa: E402
 from hbi.utils.checkpoint_files import load_checkpoint_file  # noqa
+from hbi.utils.pretrained_files import weights_from_checkpoint  # noqa: E402
 from hbi.visualization import LevelMap, plot_banzhaf_maps  # noqa: E402
 
 LEVELS = ('entity', 'action', 'event')
@@ -77,7 +78,8 @@ def parse_args(argv=None):
 
 def build_model(cfg, checkpoint: str) -> torch.nn.Module:
     """The config's model with the checkpoint's weights (checked)."""
-    model = MODELS.build(cfg.model)
+    with weights_from_checkpoint():
+        model = MODELS.build(cfg.model)
     ckpt = load_checkpoint_file(checkpoint)
     state = ckpt.get('state_dict', ckpt)
     state = {

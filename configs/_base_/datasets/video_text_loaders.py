@@ -14,13 +14,11 @@ max_frames = 12
 max_words = 32
 image_size = 224
 
-# CLIP's preprocessing: shorter side to image_size (bicubic), centre crop.
-resize_crop = [
-    dict(
-        type='mmaction.Resize', scale=(-1, image_size), interpolation='bicubic'
-    ),
-    dict(type='mmaction.CenterCrop', crop_size=image_size),
-]
+# CLIP's preprocessing as the release computes it (torchvision on PIL
+# images): shorter side to image_size with Pillow's antialiased bicubic,
+# centre crop with torchvision's offsets. (mmaction.Resize's OpenCV bicubic
+# does not antialias; docs/en/methods/hbi.md, "Where hbi deviates".)
+resize_crop = [dict(type='PILResizeCenterCrop', size=image_size)]
 train_video_pipeline = [
     dict(type='LoadVideoFrames', max_frames=max_frames, test_mode=False),
     *resize_crop,

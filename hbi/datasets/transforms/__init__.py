@@ -2,18 +2,27 @@
 
 from .decoding import LoadVideoFrames
 from .formatting import MODALITY_GROUPS, PackVideoTextInputs
-from .sampling import sample_frame_indices, sample_frame_indices_jittered
+from .pil_resize import PILResizeCenterCrop
+from .rand_augment import VideoRandAugment
+from .sampling import (
+    sample_frame_indices,
+    sample_frame_indices_jittered,
+    sample_frame_indices_opencv,
+)
 from .text import TokenizeCaptionForDecoder, TokenizeText
 from .video_reader import VideoDecodeError, VideoReader, open_video
 
 __all__ = [
     'LoadVideoFrames',
     'PackVideoTextInputs',
+    'PILResizeCenterCrop',
+    'VideoRandAugment',
     'MODALITY_GROUPS',
     'TokenizeText',
     'TokenizeCaptionForDecoder',
     'sample_frame_indices',
     'sample_frame_indices_jittered',
+    'sample_frame_indices_opencv',
     'VideoDecodeError',
     'VideoReader',
     'open_video',

@@ -5,8 +5,18 @@ from mmcv.transforms import BaseTransform
 
 from hbi.registry import TRANSFORMS
 
-from .sampling import sample_frame_indices, sample_frame_indices_jittered
+from .sampling import (
+    sample_frame_indices,
+    sample_frame_indices_jittered,
+    sample_frame_indices_opencv,
+)
 from .video_reader import Backend, VideoDecodeError, open_video
+
+#: Frame-index rules of the release's two loaders.
+INDEX_RULES = {
+    'decord': sample_frame_indices,
+    'opencv': sample_frame_indices_opencv,
+}
 
 
 @TRANSFORMS.register_module()
@@ -30,10 +40,16 @@ class LoadVideoFrames(BaseTransform):
         backend (str): ``'decord'`` or ``'pyav'``. Defaults to ``'decord'``.
         max_frames (int): Most frames kept (Lv). Defaults to 12.
         video_framerate (float): Frames sampled per second. Defaults to 1.
-        test_mode (bool): A1's deterministic indices if True; if False, the
-            jittered variant (:func:`sample_frame_indices_jittered`) as
-            augmentation. Defaults to True.
+        test_mode (bool): Deterministic indices if True; if False, the
+            jittered variant of A1 (:func:`sample_frame_indices_jittered`)
+            as augmentation (not released: the release trains on the test
+            rule). Defaults to True.
         num_threads (int): Decoder threads. Defaults to 1.
+        index_rule (str): ``'decord'``: A1, the release's MSR-VTT loader
+            (:func:`sample_frame_indices`); ``'opencv'``: the release's
+            ActivityNet/DiDeMo loader, whole seconds at an integer frame
+            rate (:func:`sample_frame_indices_opencv`, test mode only).
+            Defaults to ``'decord'``.
 
     Raises:
         VideoDecodeError: Naming the video id and path when the file is
@@ -50,9 +66,21 @@ class LoadVideoFrames(BaseTransform):
         video_framerate: float = 1,
         test_mode: bool = True,
         num_threads: int = 1,
+        index_rule: str = 'decord',
     ) -> None:
         if max_frames < 1:
             raise ValueError(f'max_frames must be >= 1, got {max_frames}')
+        if index_rule not in INDEX_RULES:
+            raise ValueError(
+                f'index_rule must be one of {sorted(INDEX_RULES)}, got '
+                f'{index_rule!r}'
+            )
+        if index_rule != 'decord' and not test_mode:
+            raise ValueError(
+                f'index_rule={index_rule!r} has no jittered variant: use '
+                'test_mode=True (as the release does in training)'
+            )
+        self.index_rule = index_rule
         self.backend = backend
         self.max_frames = max_frames
         self.video_framerate = video_framerate
@@ -73,7 +101,7 @@ class LoadVideoFrames(BaseTransform):
             )
             try:
                 inds = (
-                    sample_frame_indices(**kwargs)
+                    INDEX_RULES[self.index_rule](**kwargs)
                     if self.test_mode
                     else sample_frame_indices_jittered(**kwargs)
                 )
@@ -100,5 +128,5 @@ class LoadVideoFrames(BaseTransform):
             f'{self.__class__.__name__}(backend={self.backend!r}, '
             f'max_frames={self.max_frames}, '
             f'video_framerate={self.video_framerate}, '
-            f'test_mode={self.test_mode})'
+            f'test_mode={self.test_mode}, index_rule={self.index_rule!r})'
         )

@@ -39,6 +39,15 @@ def _frame_range(
     return step, f_start, f_end
 
 
+def _linspace_pick(candidates: np.ndarray, max_frames: int) -> np.ndarray:
+    """``candidates[int(k)]`` for ``k`` in ``linspace(0, n - 1, max_frames)``
+    when there are more than ``max_frames`` of them (A1)."""
+    if len(candidates) <= max_frames:
+        return candidates
+    keep = np.linspace(0, len(candidates) - 1, max_frames).astype(np.int64)
+    return candidates[keep]
+
+
 def sample_frame_indices(
     num_frames: int,
     fps: float,
@@ -78,10 +87,7 @@ def sample_frame_indices(
         num_frames, fps, video_framerate, start, end
     )
     candidates = np.arange(f_start, f_end + 1, step, dtype=np.int64)
-    if len(candidates) > max_frames:
-        keep = np.linspace(0, len(candidates) - 1, max_frames).astype(np.int64)
-        candidates = candidates[keep]
-    return candidates
+    return _linspace_pick(candidates, max_frames)
 
 
 def sample_frame_indices_jittered(
@@ -126,3 +132,55 @@ def sample_frame_indices_jittered(
         highs = np.maximum(np.floor(edges[1:]).astype(np.int64), lows + 1)
         candidates = candidates[rng.integers(lows, highs)]
     return candidates
+
+
+def sample_frame_indices_opencv(
+    num_frames: int,
+    fps: float,
+    max_frames: int = 12,
+    video_framerate: float = 1,
+    start: Optional[float] = None,
+    end: Optional[float] = None,
+) -> np.ndarray:
+    """The frame indices of the release's OpenCV loader (its ActivityNet and
+    DiDeMo datasets), which reads frames by second with an INTEGER frame
+    rate.
+
+    With ``r = int(fps)`` (OpenCV's ``CAP_PROP_FPS`` read as an int) and
+    ``k = int(video_framerate)`` frames per second at offsets
+    ``0, r // k, 2 (r // k), ...`` (the first ``k``), the candidates are
+    ``sec * r + offset`` for ``sec`` from ``int(start)`` (0) to
+    ``min(int(end), ceil(num_frames / r))`` (that bound) inclusive, in
+    order, up to the first index past the video (where its read fails).
+    More than ``max_frames`` candidates: the ``linspace`` pick of A1. At
+    29.97 fps the grid drifts from A1's by 3% (second 100 is frame 2900,
+    not 2997).
+
+    Args:
+        Same as :func:`sample_frame_indices`.
+
+    Returns:
+        np.ndarray: int64 indices, increasing.
+    """
+    rate, per_second = int(fps), int(video_framerate)
+    if num_frames <= 0 or rate <= 0 or per_second <= 0:
+        raise ValueError(
+            f'num_frames ({num_frames}), int(fps) ({rate}) and '
+            f'int(video_framerate) ({per_second}) must be positive'
+        )
+    duration = (num_frames + rate - 1) // rate
+    first = 0 if start is None else int(start)
+    last = duration if end is None else min(int(end), duration)
+    offsets = list(range(0, rate, max(1, rate // per_second)))[:per_second]
+    candidates = []
+    for sec in range(first, last + 1):
+        frames = [sec * rate + offset for offset in offsets]
+        candidates += [f for f in frames if f < num_frames]
+        if frames[-1] >= num_frames:
+            break
+    if not candidates:
+        raise ValueError(
+            f'empty clip: start={start}s, end={end}s of a {num_frames}-frame '
+            f'video at {fps} fps'
+        )
+    return _linspace_pick(np.asarray(candidates, dtype=np.int64), max_frames)

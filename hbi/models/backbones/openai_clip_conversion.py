@@ -19,6 +19,8 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
+from hbi.utils.pretrained_files import check_pretrained_file
+
 StateDict = Dict[str, Tensor]
 
 # Keys OpenAI's TorchScript archives carry besides the weights; ``clip``'s
@@ -126,6 +128,33 @@ def read_state_dict(path: str) -> StateDict:
         k: v for k, v in state_dict.items() if isinstance(v, torch.Tensor)
     }
     return _strip_prefix(state_dict, 'module.')
+
+
+#: Where a missing OpenAI CLIP file comes from (named in the error).
+OPENAI_CLIP_SOURCE = (
+    "OpenAI's released weights, e.g. ViT-B-32.pt / ViT-B-16.pt (the URLs "
+    'are in _MODELS of clip/clip.py at github.com/openai/CLIP); hbi '
+    'downloads nothing. Put the file at the configured path (the configs '
+    'expect checkpoints/clip/ViT-B-32.pt under the directory you run from).'
+)
+#: What :func:`read_state_dict` / :func:`load_openai_clip_state_dict` read.
+OPENAI_CLIP_FORMATS = (
+    "OpenAI's TorchScript archive as released, or a torch.save'd state dict "
+    "in OpenAI's names (possibly under 'state_dict' or 'model', with "
+    "'module.' or 'clip.' prefixes, e.g. the released HBI pytorch_model.bin)"
+)
+
+
+def check_openai_clip_file(path: str, key: str) -> None:
+    """A ``FileNotFoundError`` saying where to get the CLIP file and which
+    formats are read, if ``path`` (config key ``key``) is missing."""
+    check_pretrained_file(
+        path,
+        'OpenAI CLIP weights',
+        key,
+        OPENAI_CLIP_SOURCE,
+        OPENAI_CLIP_FORMATS,
+    )
 
 
 def load_openai_clip_state_dict(path: str) -> StateDict:

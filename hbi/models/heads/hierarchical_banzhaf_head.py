@@ -1,7 +1,6 @@
 """Hierarchical Banzhaf Interaction head (docs/en/methods/hbi.md A4-A10)."""
 
 import logging
-import os.path as osp
 from typing import Dict, Optional, Sequence, Union
 
 import torch
@@ -12,6 +11,10 @@ from torch import Tensor, nn
 from hbi.registry import MODELS
 from hbi.utils.checkpoint_files import load_checkpoint_file
 from hbi.utils.distributed import all_gather_with_grad
+from hbi.utils.pretrained_files import (
+    check_pretrained_file,
+    weights_come_from_checkpoint,
+)
 
 from ..layers import (
     BanzhafEstimator,
@@ -27,6 +30,21 @@ from ..losses.level_distillation_loss import LevelDistillationLoss
 from .full_precision import full_precision
 
 LEVELS = ('entity', 'action', 'event')
+#: Where a missing teacher file comes from (named in the error).
+TEACHER_SOURCE = (
+    "the release's trained estimator (the README of github.com/jpthu17/HBI "
+    'links Estimator_1e-2_epoch1..6; epoch 6 is the one it reports), or '
+    'train one with configs/banzhaf_estimator_msrvtt.py and export it with '
+    'tools/model_converters/export_banzhaf_estimator.py. Put it at the '
+    'configured path, or set teacher_checkpoint=None to train without the '
+    'Banzhaf terms.'
+)
+#: What :meth:`HierarchicalBanzhafHead._load_teacher` reads.
+TEACHER_FORMATS = (
+    "a torch.save'd state dict of one estimator (cnn1, Q, K, V, cnn2, bn "
+    "optional), possibly under 'state_dict' and prefixed 'module.', "
+    "'banzhafteacher.', 'banzhafmodel.' or 'teacher.'"
+)
 Features = Dict[str, Tensor]
 
 
@@ -72,8 +90,10 @@ class HierarchicalBanzhafHead(BaseModule):
         skl (float): Weight of the Banzhaf distillation. Defaults to 1.0.
         kl (float): Weight of the self-distillation. Defaults to 2.0.
         teacher_checkpoint (str, optional): File of the trained estimator
-            (teacher) weights. None turns the Banzhaf terms off.
-            Defaults to None.
+            (teacher) weights, read when the head is built (a missing file
+            is an error saying where to get it; not read inside
+            :func:`hbi.utils.pretrained_files.weights_from_checkpoint`).
+            None turns the Banzhaf terms off. Defaults to None.
         estimator_channels (int): Estimator width. Defaults to 64.
         detach_self_distill_target (bool): Detach ``s_entity`` in the
             self-distillation (the release does not). Defaults to False.
@@ -171,7 +191,8 @@ class HierarchicalBanzhafHead(BaseModule):
         )
         self.use_banzhaf = teacher_checkpoint is not None
         if self.use_banzhaf:
-            self._load_teacher(teacher_checkpoint)
+            if not weights_come_from_checkpoint():
+                self._load_teacher(teacher_checkpoint)
         else:
             print_log(
                 'HierarchicalBanzhafHead: teacher_checkpoint is None, so the '
@@ -182,11 +203,13 @@ class HierarchicalBanzhafHead(BaseModule):
 
     def _load_teacher(self, path: str) -> None:
         """Load the frozen teacher from the released estimator file."""
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'HierarchicalBanzhafHead: teacher_checkpoint {path!r} does '
-                'not exist'
-            )
+        check_pretrained_file(
+            path,
+            'HierarchicalBanzhafHead: the Banzhaf estimator (teacher)',
+            'model.head.teacher_checkpoint',
+            TEACHER_SOURCE,
+            TEACHER_FORMATS,
+        )
         state = load_checkpoint_file(path)
         if isinstance(state, dict) and isinstance(
             state.get('state_dict'), dict

@@ -16,6 +16,7 @@ teacher's output and the release trains the teacher on these raw values.
 The estimator's input is the unscaled A (what the head feeds it).
 """
 
+import contextlib
 from typing import Dict, Optional, Tuple
 
 import numpy as np
@@ -33,6 +34,7 @@ from hbi.utils.label_cache import (
     seed_from_key,
     state_dict_fingerprint,
 )
+from hbi.utils.pretrained_files import weights_from_checkpoint
 
 from .base import BaseVideoTextModel, SampleList
 
@@ -106,7 +108,14 @@ class BanzhafEstimatorTrainer(BaseVideoTextModel):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg
         )
-        self.retriever = MODELS.build(retriever)
+        # With a checkpoint (loaded, checked, below) the retriever's own
+        # pretrained files are not read.
+        with (
+            weights_from_checkpoint()
+            if retriever_checkpoint
+            else contextlib.nullcontext()
+        ):
+            self.retriever = MODELS.build(retriever)
         self.retriever.requires_grad_(False)
         self.estimator = BanzhafEstimator(estimator_channels)
         self.retriever_checkpoint = retriever_checkpoint

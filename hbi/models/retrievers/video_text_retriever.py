@@ -7,13 +7,14 @@ import torch
 from torch import Tensor, nn
 
 from hbi.models.backbones.openai_clip_conversion import (
-    convert_openai_clip,
-    load_openai_clip_state_dict,
+    check_openai_clip_file,
 )
 from hbi.registry import MODELS
 from hbi.utils.distributed import all_gather_with_grad
+from hbi.utils.pretrained_files import weights_come_from_checkpoint
 
 from .base import BaseVideoTextModel, SampleList
+from .clip_file import read_logit_scale, resolve_clip_file
 
 
 @MODELS.register_module()
@@ -35,6 +36,11 @@ class VideoTextRetriever(BaseVideoTextModel):
             Defaults to ``dict(type='IdentityTemporal')`` (meanP).
         init_temporal_from_text (bool): Initialise the temporal module from
             the text tower (HBI's seqTransf). Defaults to False.
+        clip_file (str, optional): OpenAI CLIP file of both towers and of
+            ``logit_scale`` (read when the model is built; a missing file
+            is an error saying where to get it). Without it, the towers'
+            own ``pretrained`` (the same file for both, or None for both).
+            Defaults to None.
         reranker (dict, optional): Config of a second-stage re-ranker
             (:class:`~hbi.models.rerankers.BaseReranker`), e.g.
             ``dict(type='ReconstructionReranker', k=16, weight=1.0)``: the
@@ -42,7 +48,7 @@ class VideoTextRetriever(BaseVideoTextModel):
             ``fused + weight * rerank_scores(...)``. None (default): no
             re-ranking.
         init_logit_scale (float): Initial log inverse temperature, used when
-            no pretrained CLIP file provides one. Defaults to ln(1/0.07).
+            no CLIP file provides one. Defaults to ln(1/0.07).
         data_preprocessor (dict): Defaults to ``VideoTextDataPreprocessor``.
         init_cfg (dict, optional): Defaults to None.
 
@@ -58,6 +64,7 @@ class VideoTextRetriever(BaseVideoTextModel):
         head: dict,
         temporal: dict = dict(type='IdentityTemporal'),
         init_temporal_from_text: bool = False,
+        clip_file: Optional[str] = None,
         reranker: Optional[dict] = None,
         init_logit_scale: float = math.log(1 / 0.07),
         data_preprocessor: Optional[dict] = None,
@@ -66,6 +73,11 @@ class VideoTextRetriever(BaseVideoTextModel):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg
         )
+        self.clip_file, text_encoder, video_encoder = resolve_clip_file(
+            clip_file, text_encoder, video_encoder
+        )
+        if clip_file and not weights_come_from_checkpoint():
+            check_openai_clip_file(clip_file, 'model.clip_file')
         self.text_encoder = MODELS.build(text_encoder)
         self.video_encoder = MODELS.build(video_encoder)
         self.temporal = MODELS.build(temporal)
@@ -73,10 +85,10 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.reranker = MODELS.build(reranker) if reranker else None
         self._freeze_unused_estimators()
         self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
+        # The towers loaded their weights; the temperature is CLIP's too.
+        if self.clip_file and not weights_come_from_checkpoint():
+            self.logit_scale.data.copy_(read_logit_scale(self.clip_file))
         self.init_temporal_from_text = init_temporal_from_text
-        # The towers load their own weights; the temperature comes from the
-        # same OpenAI file.
-        self.clip_file = text_encoder.get('pretrained')
 
     def _freeze_unused_estimators(self) -> None:
         """Without a teacher the Banzhaf terms are off and the head's
@@ -93,12 +105,6 @@ class VideoTextRetriever(BaseVideoTextModel):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if self.clip_file:
-            clip = convert_openai_clip(
-                load_openai_clip_state_dict(self.clip_file)
-            )
-            if clip.get('logit_scale') is not None:
-                self.logit_scale.data.fill_(float(clip['logit_scale']))
         if self.init_temporal_from_text:
             self.temporal.init_from_text_tower(self.text_encoder)
 

@@ -1,11 +1,14 @@
-"""A1's frame indices, worked out by hand, and the jittered variant."""
+"""A1's frame indices, worked out by hand, the jittered variant, and the
+release's OpenCV (integer frame rate) rule."""
 
 import numpy as np
 import pytest
 
 from hbi.datasets.transforms import (
+    LoadVideoFrames,
     sample_frame_indices,
     sample_frame_indices_jittered,
+    sample_frame_indices_opencv,
 )
 
 
@@ -110,3 +113,38 @@ def test_jittered_is_reproducible_and_respects_clip():
     c = sample_frame_indices_jittered(1000, 25.0)
     np.random.seed(0)
     assert sample_frame_indices_jittered(1000, 25.0).tolist() == c.tolist()
+
+
+def test_opencv_rule_reads_whole_seconds_at_the_integer_rate():
+    # 29.97 fps -> 29: seconds 0..ceil(300 / 29) = 11 give 0, 29, ..., 319;
+    # 319 is past the 300 frames, where the read fails and the loop stops.
+    inds = sample_frame_indices_opencv(300, 29.97, max_frames=12)
+    assert inds.tolist() == [29 * s for s in range(11)]
+    # A1 on the same video: step round(29.97) = 30
+    assert sample_frame_indices(300, 29.97).tolist() == [
+        30 * s for s in range(10)
+    ]
+    # 3600 frames at 29.97 -> 29: seconds 0..124 (29 * 125 = 3625 is past
+    # the end), 125 candidates; 64 of them by linspace(0, 124, 64) -> int
+    inds = sample_frame_indices_opencv(3600, 29.97, max_frames=64)
+    keep = [int(k) for k in np.linspace(0, 124, 64)]
+    assert inds.tolist() == [29 * k for k in keep]
+
+
+def test_opencv_rule_clip_and_several_frames_per_second():
+    # DiDeMo: start 0, end 31 s of a 40 s video at 30 fps -> seconds 0..31
+    inds = sample_frame_indices_opencv(1200, 30.0, max_frames=64, end=31.0)
+    assert inds.tolist() == [30 * s for s in range(32)]
+    # start 2.7 s -> int 2; 2 frames per second at offsets 0 and 30 // 2
+    inds = sample_frame_indices_opencv(
+        150, 30.0, max_frames=64, video_framerate=2, start=2.7
+    )
+    assert inds.tolist() == [60, 75, 90, 105, 120, 135]
+    with pytest.raises(ValueError, match='empty clip'):
+        sample_frame_indices_opencv(100, 30.0, start=9)
+    with pytest.raises(ValueError, match='must be positive'):
+        sample_frame_indices_opencv(100, 0.5)
+    with pytest.raises(ValueError, match='no jittered variant'):
+        LoadVideoFrames(index_rule='opencv', test_mode=False)
+    with pytest.raises(ValueError, match='index_rule'):
+        LoadVideoFrames(index_rule='cv2')

@@ -7,6 +7,7 @@ parameter names are OpenAI's (checked against
 ``shared/reference/checkpoint_layouts.json`` by the tests).
 """
 
+import warnings
 from collections import OrderedDict
 from typing import Optional, Sequence
 
@@ -216,3 +217,34 @@ def reference_seq_transf(
     for block in blocks:
         x = block(x, ext.repeat_interleave(block.n_head, dim=0))
     return x.permute(1, 0, 2) + x0
+
+
+def save_openai_clip_file(
+    arch: dict, path, fmt: str = 'plain', logit_scale: float = 3.3
+) -> CLIP:
+    """Write a random OpenAI-layout CLIP of ``arch`` to ``path``, as
+    OpenAI's TorchScript archive (``fmt='torchscript'``) or a plain state
+    dict (``'plain'``, with the archives' non-weight entries); returns the
+    module (its ``logit_scale`` is ``logit_scale``)."""
+    clip = randomize_(build_reference_clip(arch)).eval()
+    with torch.no_grad():
+        clip.logit_scale.fill_(logit_scale)
+    if fmt == 'plain':
+        torch.save(
+            dict(
+                clip.state_dict(),
+                input_resolution=torch.tensor(arch['vision']['image_size']),
+                context_length=torch.tensor(arch['text']['context_length']),
+                vocab_size=torch.tensor(arch['text']['vocab_size']),
+            ),
+            path,
+        )
+    elif fmt == 'torchscript':
+        size = arch['vision']['image_size']
+        inputs = (torch.zeros(1, 3, size, size), torch.ones(1, 4).long())
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            torch.jit.save(torch.jit.trace(clip, inputs), str(path))
+    else:
+        raise ValueError(f'unknown format {fmt!r}')
+    return clip

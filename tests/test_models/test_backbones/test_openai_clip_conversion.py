@@ -86,7 +86,8 @@ def test_full_size_conversion_covers_towers_exactly():
     assert converted['logit_scale'].shape == ()
     with torch.device('meta'):
         towers = dict(
-            text=CLIPTextTower('ViT-B/32'), vision=CLIPVisionTower('ViT-B/32')
+            text=CLIPTextTower('ViT-B/32', random_init=True),
+            vision=CLIPVisionTower('ViT-B/32', random_init=True),
         )
     for part, tower in towers.items():
         expected = {k: v.shape for k, v in tower.state_dict().items()}

@@ -17,6 +17,7 @@ from hbi.models.retrievers.released_hbi_checkpoint import (
     detect_layout,
 )
 from hbi.registry import MODELS
+from hbi.utils.pretrained_files import weights_from_checkpoint
 from tests.test_models.test_retrievers.released_layouts import (
     HEAD_HEADS,
     SMALL_ARCH,
@@ -79,7 +80,7 @@ def test_full_size_names_and_shapes():
     missing, unexpected or of another shape."""
     layouts = load_layouts()
     assert len(layouts['hbi_retrieval_vit_b32']) == 475
-    with torch.device('meta'):
+    with torch.device('meta'), weights_from_checkpoint():
         model = MODELS.build(hbi_model_cfg('ViT-B/32', 512, 4, 8, 8))
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     released = meta_state(layouts['hbi_retrieval_vit_b32'])
