@@ -11,13 +11,14 @@
 # classifiers as a third head.
 _base_ = './hbi_vit-base-p32.py'
 
-clip_file = 'checkpoints/ViT-B-16.pt'
+clip_file = 'checkpoints/clip/ViT-B-16.pt'
 decoder_width = 512
 num_answers = 1500
 model = dict(
     type='VideoTextEncoderDecoder',
-    text_encoder=dict(arch='ViT-B/16', pretrained=clip_file),
-    video_encoder=dict(arch='ViT-B/16', pretrained=clip_file),
+    clip_file=clip_file,
+    text_encoder=dict(arch='ViT-B/16'),
+    video_encoder=dict(arch='ViT-B/16'),
     decoder=dict(
         type='TransformerTextDecoder',
         width=decoder_width,

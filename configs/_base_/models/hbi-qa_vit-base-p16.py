@@ -11,12 +11,13 @@
 # Banzhaf terms off.
 _base_ = './hbi_vit-base-p32.py'
 
-clip_file = 'checkpoints/ViT-B-16.pt'
+clip_file = 'checkpoints/clip/ViT-B-16.pt'
 num_answers = 1500
 model = dict(
     type='VideoQuestionAnswerer',
-    text_encoder=dict(arch='ViT-B/16', pretrained=clip_file),
-    video_encoder=dict(arch='ViT-B/16', pretrained=clip_file),
+    clip_file=clip_file,
+    text_encoder=dict(arch='ViT-B/16'),
+    video_encoder=dict(arch='ViT-B/16'),
     head=dict(
         text_merge_rates=(0.25, 0.125),
         video_merge_rates=(0.25, 0.25),

@@ -8,13 +8,20 @@ _base_ = [
     '../../_base_/schedules/scratch_warmup-cosine_8e.py',
     '../../_base_/videoqa_runtime.py',
 ]
+clip_file = None  # tiny towers from scratch
+estimator_file = None  # no teacher: the Banzhaf terms are off
 tiny_embed_dim = 64
 tiny_decoder_width = 64
 model = dict(
-    text_encoder=dict(arch='tiny', pretrained=None),
-    video_encoder=dict(arch='tiny', pretrained=None),
+    clip_file=clip_file,
+    text_encoder=dict(arch='tiny'),
+    video_encoder=dict(arch='tiny'),
     temporal=dict(width=tiny_embed_dim, num_layers=2, num_heads=2),
-    head=dict(embed_dim=tiny_embed_dim, num_heads=4, teacher_checkpoint=None),
+    head=dict(
+        embed_dim=tiny_embed_dim,
+        num_heads=4,
+        teacher_checkpoint=estimator_file,
+    ),
     decoder=dict(width=tiny_decoder_width, num_layers=2, num_heads=4),
     task_heads=dict(
         answer_cls=dict(num_answers=24, decoder_width=tiny_decoder_width)

@@ -48,7 +48,7 @@ class VideoTextEncoderDecoder(QuestionAnsweringMixin, VideoTextRetriever):
 
     Args:
         text_encoder, video_encoder, head, temporal, init_temporal_from_text,
-            init_logit_scale: As :class:`VideoTextRetriever`.
+            clip_file, init_logit_scale: As :class:`VideoTextRetriever`.
         decoder (dict): Config of the decoder (``TransformerTextDecoder``);
             ``memory_dim`` defaults to the towers' embedding width and, when
             tied, ``embedding_dim`` to the text tower's width.
@@ -89,6 +89,7 @@ class VideoTextEncoderDecoder(QuestionAnsweringMixin, VideoTextRetriever):
         tie_text_embedding: bool = True,
         retriever_checkpoint: Optional[str] = None,
         init_temporal_from_text: bool = False,
+        clip_file: Optional[str] = None,
         init_logit_scale: float = math.log(1 / 0.07),
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
@@ -99,6 +100,7 @@ class VideoTextEncoderDecoder(QuestionAnsweringMixin, VideoTextRetriever):
             head=head,
             temporal=temporal,
             init_temporal_from_text=init_temporal_from_text,
+            clip_file=clip_file,
             init_logit_scale=init_logit_scale,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg,

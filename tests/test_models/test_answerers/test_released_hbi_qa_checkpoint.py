@@ -15,6 +15,7 @@ from hbi.models.retrievers.released_hbi_checkpoint import (
     detect_layout,
 )
 from hbi.registry import MODELS
+from hbi.utils.pretrained_files import weights_from_checkpoint
 from tests.test_models.test_answerers.qa_reference import (
     QA_LAYOUT,
     SMALL_CFG,
@@ -38,7 +39,7 @@ def test_full_size_names_and_shapes():
     another shape."""
     layout = load_layouts()[QA_LAYOUT]
     assert len(layout) == 523
-    with torch.device('meta'):
+    with torch.device('meta'), weights_from_checkpoint():
         model = MODELS.build(qa_model_cfg('ViT-B/16', 512, 4, 8, 1500))
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     released = {k: torch.empty(v, device='meta') for k, v in layout.items()}
