@@ -9,6 +9,7 @@ from hbi.registry import DATASETS
 
 from .annotation_io import check_fields, join_sentences, read_json
 from .base_video_text_dataset import BaseVideoTextDataset
+from .segments import make_segments
 
 
 @DATASETS.register_module()
@@ -19,7 +20,9 @@ class ActivityNetRetrievalDataset(BaseVideoTextDataset):
     ``ann_file`` is ``train.json`` / ``val_1.json`` (or the synthetic world's
     ``segments_*.json``): ``{video_id: {"duration": float, "timestamps":
     [[start, end], ...], "sentences": [str, ...]}}``. The whole video is used
-    (``start``/``end`` None). Videos are
+    (``start``/``end`` None); each video keeps its ``duration`` and its
+    timestamped sentences as ``segments`` (checked as described in
+    :mod:`hbi.datasets.segments`). Videos are
     ``<data_prefix['video']>/<video_id minus strip_id_prefix><video_ext>``
     (CLIP4Clip's files lack the ``v_`` of the annotation keys: set
     ``strip_id_prefix='v_'``).
@@ -58,7 +61,7 @@ class ActivityNetRetrievalDataset(BaseVideoTextDataset):
                 ' {duration, timestamps, sentences}}, got '
                 f'{type(ann).__name__}'
             )
-        texts_by_video, empty = {}, 0
+        texts_by_video, segments, empty = {}, {}, 0
         for key, entry in ann.items():
             where = f'{self.ann_file}: video {key!r}'
             check_fields(entry, ('sentences',), where)
@@ -74,9 +77,17 @@ class ActivityNetRetrievalDataset(BaseVideoTextDataset):
                 )
             paragraph, num_empty = join_sentences(entry['sentences'], where)
             empty += num_empty
-            texts_by_video[self._video_id(key)] = [dict(caption=paragraph)]
+            video_id = self._video_id(key)
+            texts_by_video[video_id] = [dict(caption=paragraph)]
+            segments[video_id] = dict(
+                duration=entry.get('duration'),
+                segments=make_segments(timestamps or [], entry['sentences']),
+            )
         report_empty_sentences(self, empty)
-        return self.group_texts(texts_by_video)
+        videos, texts = self.group_texts(texts_by_video)
+        for video in videos:
+            video.update(segments[video['video_id']])
+        return videos, texts
 
 
 def report_empty_sentences(dataset: BaseVideoTextDataset, count: int) -> None:

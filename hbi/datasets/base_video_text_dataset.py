@@ -18,6 +18,12 @@ from mmengine.logging import print_log
 
 from hbi.registry import TRANSFORMS
 
+from .segments import InvalidSegments
+from .side_annotations import (
+    attach_side_annotations,
+    check_tag_needs,
+    provided_side_inputs,
+)
 from .transforms.formatting import MODALITY_GROUPS, Modality
 from .transforms.video_reader import VideoDecodeError
 
@@ -53,6 +59,13 @@ class BaseVideoTextDataset(BaseDataset):
     - ``videos``: dicts with ``video_id``, ``video_path`` and optional
       ``start``/``end`` (seconds, ``None`` = whole video);
     - ``texts``: dicts with ``caption`` and ``video_index`` (into ``videos``).
+
+    Videos may also carry ``duration`` (seconds) and ``segments`` (see
+    :mod:`hbi.datasets.segments`), given by the annotations (ActivityNet,
+    DiDeMo) or by ``segment_file``; video items then carry ``segments``
+    for the pipeline. With ``tag_file`` every text carries
+    ``caption_tags`` (its part-of-speech tags aligned to CLIP's tokens,
+    see :mod:`hbi.datasets.caption_tags`).
 
     Items depend on ``modality``: ``'pair'`` gives (video, caption) items,
     every caption once per epoch (``caption_sampling='all'``) or one random
@@ -104,6 +117,17 @@ class BaseVideoTextDataset(BaseDataset):
         invalid_log_dir (str, optional): Folder in which a unique sub-folder
             for the skip records is made (e.g. the work dir); a temporary
             folder if None. Removed at exit by the process that made it.
+        tag_file (str): The caption tag file of the annotation file
+            (written by ``tools/data/tag_captions.py``), relative to
+            ``data_root``; needed by ``ContentWordMask`` and
+            ``SemanticTextMask``. Defaults to ``''`` (no tags).
+        segment_file (str): An ActivityNet-format file of timestamped
+            sentences per video id, relative to ``data_root``, for
+            datasets whose own annotations have no timestamps. Defaults to
+            ``''``.
+        invalid_segments (str): ``'skip'`` (logged with the video ids) or
+            ``'error'`` for a segment outside its video or malformed.
+            Defaults to ``'skip'``.
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
             (``test_mode``, ``lazy_init``, ``indices``, ``serialize_data``,
             ``max_refetch``, ``metainfo``).
@@ -132,6 +156,9 @@ class BaseVideoTextDataset(BaseDataset):
         skip_invalid: bool = False,
         max_invalid: Optional[int] = None,
         invalid_log_dir: Optional[str] = None,
+        tag_file: str = '',
+        segment_file: str = '',
+        invalid_segments: InvalidSegments = 'skip',
         **kwargs,
     ) -> None:
         if data_root and not osp.isdir(data_root):
@@ -155,6 +182,9 @@ class BaseVideoTextDataset(BaseDataset):
         self.max_invalid = max_invalid
         self.video_pipeline = _build_transforms(video_pipeline)
         self.text_pipeline = _build_transforms(text_pipeline)
+        self.tag_file, self.segment_file = tag_file, segment_file
+        self.invalid_segments = invalid_segments
+        check_tag_needs(self)
         self.pack = TRANSFORMS.build(
             copy.deepcopy(pack or dict(type='PackVideoTextInputs'))
         )
@@ -186,7 +216,7 @@ class BaseVideoTextDataset(BaseDataset):
     # -- annotations -------------------------------------------------------
     def _join_prefix(self) -> None:
         super()._join_prefix()
-        for name in self.extra_ann_files:
+        for name in (*self.extra_ann_files, 'tag_file', 'segment_file'):
             value = getattr(self, name)
             if value and not osp.isabs(value) and self.data_root:
                 setattr(self, name, join_path(self.data_root, value))
@@ -194,6 +224,22 @@ class BaseVideoTextDataset(BaseDataset):
     def load_annotations(self) -> tuple[list[dict], list[dict]]:
         """Return ``(videos, texts)``; see the class docstring."""
         raise NotImplementedError
+
+    @property
+    def caption_file(self) -> str:
+        """The annotation file the captions are read from."""
+        return self.ann_file
+
+    @property
+    def has_segments(self) -> bool:
+        """Whether any video has timestamped segments."""
+        self.full_init()
+        return any(video.get('segments') for video in self.videos)
+
+    def provided_side_inputs(self) -> set:
+        """Names of the side inputs this dataset's items carry (see
+        :func:`~hbi.datasets.side_annotations.provided_side_inputs`)."""
+        return provided_side_inputs(self)
 
     def video_path(self, video_id: str) -> str:
         """Path of a video file under ``data_prefix['video']``."""
@@ -222,6 +268,7 @@ class BaseVideoTextDataset(BaseDataset):
         return videos, texts
 
     def _set_annotations(self, videos: list[dict], texts: list[dict]) -> None:
+        attach_side_annotations(self, videos, texts)
         video_texts: list[list[int]] = [[] for _ in videos]
         for text_index, text in enumerate(texts):
             video_texts[text['video_index']].append(text_index)
@@ -330,6 +377,8 @@ class BaseVideoTextDataset(BaseDataset):
                 start=video.get('start'),
                 end=video.get('end'),
             )
+            if video.get('segments'):  # a copy: the pipeline filters it
+                item['segments'] = [dict(s) for s in video['segments']]
         return item
 
     def __getitem__(self, idx: int) -> dict:

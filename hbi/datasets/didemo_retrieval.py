@@ -1,5 +1,6 @@
 """DiDeMo paragraph-to-video retrieval (CLIP4Clip's json format)."""
 
+from collections import Counter
 from typing import Optional
 
 from hbi.registry import DATASETS
@@ -12,6 +13,7 @@ from .annotation_io import (
     read_text_list,
 )
 from .base_video_text_dataset import BaseVideoTextDataset
+from .segments import make_segments
 
 
 @DATASETS.register_module()
@@ -26,6 +28,12 @@ class DiDeMoRetrievalDataset(BaseVideoTextDataset):
     Videos are ``<data_prefix['video']>/<video><video_ext>`` (CLIP4Clip's
     compressed files are ``<name>.mp4``, with the name's own extension kept,
     e.g. ``12090392@N02_13482799053_87ef417396.mov.mp4``).
+
+    Each description with ``times`` becomes a segment of its video: DiDeMo
+    times are 5-second chunk indices given by several annotators; the most
+    frequent ``[s, e]`` (the first of equally frequent ones) gives the span
+    ``[5 s, 5 (e + 1)]`` seconds. The json has no durations, so a span past
+    the end of its video is found when the frames are sampled.
 
     Args:
         ann_file (str): The json file, relative to ``data_root``.
@@ -64,6 +72,7 @@ class DiDeMoRetrievalDataset(BaseVideoTextDataset):
             )
         keep = set(read_text_list(self.list_file)) if self.list_file else None
         sentences: dict[str, list] = {}
+        spans: dict[str, list] = {}
         for i, entry in enumerate(ann):
             check_fields(
                 entry, ('video', 'description'), f'{self.ann_file}: entry {i}'
@@ -71,6 +80,9 @@ class DiDeMoRetrievalDataset(BaseVideoTextDataset):
             if keep is None or entry['video'] in keep:
                 sentences.setdefault(entry['video'], []).append(
                     entry['description']
+                )
+                spans.setdefault(entry['video'], []).append(
+                    _moment_span(entry.get('times'))
                 )
         if keep is not None:
             absent = sorted(keep - set(sentences))
@@ -92,4 +104,22 @@ class DiDeMoRetrievalDataset(BaseVideoTextDataset):
         videos, texts = self.group_texts(texts_by_video)
         for video in videos:
             video['end'] = self.clip_end
+            name = video['video_id']
+            video['segments'] = [
+                segment
+                for segment, span in zip(
+                    make_segments(spans[name], sentences[name]), spans[name]
+                )
+                if span is not None
+            ]
         return videos, texts
+
+
+def _moment_span(times) -> Optional[list]:
+    """Seconds ``[5 s, 5 (e + 1)]`` of the most frequent ``[s, e]`` chunk
+    pair of a DiDeMo moment, or None without ``times``."""
+    pairs = [tuple(t) for t in times or () if isinstance(t, (list, tuple))]
+    if not pairs:
+        return None
+    s, e = Counter(pairs).most_common(1)[0][0]
+    return [5.0 * s, 5.0 * (e + 1)]

@@ -94,6 +94,12 @@ class MSRVTTRetrievalDataset(BaseVideoTextDataset):
         if self.list_file and not osp.isabs(self.list_file) and self.data_root:
             self.list_file = join_path(self.data_root, self.list_file)
 
+    @property
+    def caption_file(self) -> str:
+        """``ann_file``, or the JSFusion ``list_file`` that carries its own
+        captions."""
+        return self.ann_file or self.list_file
+
     def _video(self, video_id: str) -> dict:
         return dict(video_id=video_id, video_path=self.video_path(video_id))
 

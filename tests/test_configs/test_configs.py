@@ -141,7 +141,10 @@ def test_config_builds(path, tmp_path):
     if is_full_size(cfg):
         with torch.device('meta'), weights_from_checkpoint():
             model = MODELS.build(cfg.model)
-        assert model.head.embed_dim == model.text_encoder.embed_dim
+        width = model.text_encoder.embed_dim
+        assert getattr(model.head, 'embed_dim', width) == width
+        fusion = getattr(model, 'fusion_encoder', None)
+        assert fusion is None or fusion.embed_dim == width
         return
     teacher = None
     if cfg.model.head.type == 'HierarchicalBanzhafHead':
@@ -151,6 +154,35 @@ def test_config_builds(path, tmp_path):
     model = MODELS.build(strip_files(cfg.model, teacher))
     model.init_weights()
     check_loss_and_predict(model, cfg, teacher is not None)
+
+
+def side_inputs(model, frames, input_ids, attention_mask) -> dict:
+    """The side inputs the model's extra losses declare (content words,
+    masked text, two segments of two frames per video)."""
+    names = {
+        name
+        for loss in getattr(model, 'extra_losses', ())
+        for name in (*loss.required_inputs, *loss.optional_inputs)
+    }
+    out = {}
+    if 'content_word_mask' in names:
+        out['content_word_mask'] = attention_mask.clone()
+        out['content_word_mask'][:, 0] = 0
+    if 'masked_attention_mask' in names:
+        out['masked_attention_mask'] = attention_mask.clone()
+        out['masked_attention_mask'][:, 2:4] = 0
+    if 'segment_frames' in names:
+        out.update(
+            segment_frames=frames[:, None, :2].repeat(1, 2, 1, 1, 1, 1),
+            segment_frame_mask=torch.ones(2, 2, 2, dtype=torch.long),
+            segment_mask=torch.ones(2, 2, dtype=torch.long),
+        )
+    if 'segment_sentences' in names:
+        out.update(
+            segment_input_ids=input_ids[:, None].repeat(1, 2, 1),
+            segment_attention_mask=attention_mask[:, None].repeat(1, 2, 1),
+        )
+    return out
 
 
 def check_loss_and_predict(model, cfg, banzhaf: bool):
@@ -177,6 +209,7 @@ def check_loss_and_predict(model, cfg, banzhaf: bool):
         frame_mask=frame_mask,
         input_ids=input_ids,
         attention_mask=attention_mask,
+        **side_inputs(model, frames, input_ids, attention_mask),
     )
     packed = cfg.test_dataloader.dataset.pack.get('text_keys', ())
     if set(ANSWER_KEYS) <= set(packed):

@@ -1,5 +1,6 @@
 """Data transforms of ``hbi`` (registered in ``TRANSFORMS``)."""
 
+from .caption_masks import ContentWordMask, SemanticTextMask
 from .decoding import LoadVideoFrames
 from .formatting import MODALITY_GROUPS, PackVideoTextInputs
 from .pil_resize import PILResizeCenterCrop
@@ -9,11 +10,14 @@ from .sampling import (
     sample_frame_indices_jittered,
     sample_frame_indices_opencv,
 )
-from .text import TokenizeCaptionForDecoder, TokenizeText
+from .text import TokenizeCaptionForDecoder, TokenizeSegments, TokenizeText
 from .video_reader import VideoDecodeError, VideoReader, open_video
 
 __all__ = [
+    'ContentWordMask',
     'LoadVideoFrames',
+    'SemanticTextMask',
+    'TokenizeSegments',
     'PackVideoTextInputs',
     'PILResizeCenterCrop',
     'VideoRandAugment',

@@ -44,14 +44,17 @@ class FrameCache(BaseTransform):
     call decodes through ``loader`` and writes ``<cache_dir>/<key>.npz``
     (atomically: write to a temporary file, then rename, so DataLoader
     workers can share the folder); later calls read it. The key covers the
-    file (path, size, modification time), the clip bounds and the loader's
-    settings, so an edited video or a changed config is decoded again.
+    file (path, size, modification time), the clip bounds, the segment
+    spans (when the loader samples segments) and the loader's settings, so an
+    edited video or a changed config is decoded again.
 
-    **Required Keys:** ``video_path``; optional ``start``, ``end``
+    **Required Keys:** ``video_path``; optional ``start``, ``end``,
+    ``segments``
 
     **Added Keys:** those of ``loader`` (``imgs``, ``frame_inds``,
     ``num_frames``, ``total_frames``, ``avg_fps``, ``img_shape``,
-    ``original_shape``, ``modality``)
+    ``original_shape``, ``modality``; ``segment_frame_counts`` and the kept
+    ``segments`` when it samples segments)
 
     Args:
         loader (dict): Config of the frame loader, e.g.
@@ -89,6 +92,7 @@ class FrameCache(BaseTransform):
             file_id = (stat.st_size, stat.st_mtime_ns)
         except OSError:  # let the loader raise its error naming the video
             file_id = None
+        spans = [(s['start'], s['end']) for s in self._segments(results)]
         raw = repr(
             (
                 osp.abspath(path),
@@ -97,8 +101,15 @@ class FrameCache(BaseTransform):
                 results.get('end'),
                 repr(self.loader),
             )
+            + ((spans,) if spans else ())
         )
         return hashlib.sha1(raw.encode()).hexdigest()
+
+    def _segments(self, results: dict) -> list:
+        """The segments the loader samples (none if it samples none)."""
+        if not getattr(self.loader, 'segment_frames', 0):
+            return []
+        return list(results.get('segments') or ())
 
     def _folder(self) -> Optional[str]:
         """The cache folder (made on first use), None if not writable."""
@@ -129,6 +140,14 @@ class FrameCache(BaseTransform):
                     k: data[k].item() if data[k].ndim == 0 else data[k]
                     for k in _CACHED_KEYS
                 }
+                if 'segment_kept' in data:
+                    segments = self._segments(results)
+                    cached['segments'] = [
+                        segments[i] for i in data['segment_kept'].tolist()
+                    ]
+                    cached['segment_frame_counts'] = data[
+                        'segment_frame_counts'
+                    ].tolist()
         except _DAMAGED as e:
             print_log(
                 f'FrameCache: damaged cache file {cache_file} of '
@@ -141,7 +160,7 @@ class FrameCache(BaseTransform):
         results.update(cached)
         results.update(
             imgs=imgs,
-            num_frames=len(imgs),
+            num_frames=len(results['frame_inds']),
             img_shape=imgs[0].shape[:2],
             original_shape=imgs[0].shape[:2],
             modality='RGB',
@@ -157,7 +176,20 @@ class FrameCache(BaseTransform):
             cached = self._read(cache_file, results)
             if cached is not None:
                 return cached
+        segments = self._segments(results)
         results = self.loader(results)
+        extra = {}
+        if 'segment_frame_counts' in results:
+            kept = {id(segment) for segment in results['segments']}
+            extra = dict(
+                segment_kept=np.asarray(
+                    [i for i, s in enumerate(segments) if id(s) in kept],
+                    dtype=np.int64,
+                ),
+                segment_frame_counts=np.asarray(
+                    results['segment_frame_counts'], dtype=np.int64
+                ),
+            )
         fd, tmp = tempfile.mkstemp(dir=folder, suffix='.npz.tmp')
         try:
             with os.fdopen(fd, 'wb') as f:
@@ -165,6 +197,7 @@ class FrameCache(BaseTransform):
                     f,
                     imgs=np.stack(results['imgs']),
                     **{k: np.asarray(results[k]) for k in _CACHED_KEYS},
+                    **extra,
                 )
             os.replace(tmp, cache_file)
         except OSError as e:  # e.g. a full disk: the frames are still good

@@ -2,6 +2,7 @@
 
 from typing import Optional
 
+import numpy as np
 from mmcv.transforms import BaseTransform
 
 from hbi.registry import TOKENIZERS, TRANSFORMS
@@ -47,6 +48,45 @@ class TokenizeText(BaseTransform):
             f'{self.__class__.__name__}(max_length={self.max_length}, '
             f'tokenizer={self.tokenizer_cfg})'
         )
+
+
+@TRANSFORMS.register_module()
+class TokenizeSegments(TokenizeText):
+    """Tokenize the sentence of each timestamped segment of a video.
+
+    Put it after the frame loading (which drops the segments it cannot
+    sample) in the video pipeline.
+
+    **Required Keys:** ``segments`` (list of ``dict(start, end, sentence)``;
+    none = no segment)
+
+    **Added Keys:** ``segment_input_ids``, ``segment_attention_mask`` (int64
+    arrays, one row per segment)
+
+    Args:
+        max_length (int): Tokens per sentence incl. start and end.
+            Defaults to 32.
+        tokenizer (dict, optional): As :class:`TokenizeText`.
+
+    Shape:
+        - ``segment_input_ids``, ``segment_attention_mask``:
+          [num_segments, max_length].
+    """
+
+    provides = ('segment_sentences',)
+
+    def transform(self, results: dict) -> dict:
+        sentences = [s['sentence'] for s in results.get('segments') or ()]
+        if sentences:
+            ids, mask = self.tokenizer.encode(
+                sentences, max_length=self.max_length
+            )
+            ids, mask = ids.numpy(), mask.numpy()
+        else:
+            ids = mask = np.zeros((0, self.max_length), dtype=np.int64)
+        results['segment_input_ids'] = ids
+        results['segment_attention_mask'] = mask
+        return results
 
 
 @TRANSFORMS.register_module()

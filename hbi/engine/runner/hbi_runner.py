@@ -18,6 +18,8 @@ from hbi.registry import RUNNERS
 from hbi.utils.checkpoint_compat import trusted_checkpoint_globals
 from hbi.utils.checkpoint_files import atomic_output
 
+from .side_input_check import check_extra_loss_inputs
+
 
 @RUNNERS.register_module()
 class HBIRunner(Runner):
@@ -32,12 +34,23 @@ class HBIRunner(Runner):
     - :meth:`load_checkpoint` (``load_from``, ``tools/test.py CONFIG CKPT``)
       accepts every layout of :mod:`hbi.models.retrievers.model_checkpoint`
       (hbi, released HBI, CLIP4Clip, OpenAI CLIP), checked.
+    - Before training, the side inputs of the model's extra losses are
+      checked against the training dataset
+      (:func:`~hbi.engine.runner.side_input_check.check_extra_loss_inputs`).
     - Checkpoints are written atomically (:meth:`save_checkpoint`), and a
       file that is not a checkpoint is named as such on load.
     - Every run reports skipped videos: ``InvalidVideoReportHook`` is added
       when ``custom_hooks`` does not list it (it is silent unless a training
       dataset has ``skip_invalid=True``).
     """
+
+    def build_train_loop(self, loop):
+        loop = super().build_train_loop(loop)
+        model = (
+            self.model.module if is_model_wrapper(self.model) else self.model
+        )
+        check_extra_loss_inputs(model, loop.dataloader.dataset)
+        return loop
 
     def register_hooks(
         self,

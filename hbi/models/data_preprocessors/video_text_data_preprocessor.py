@@ -10,6 +10,11 @@ from hbi.registry import MODELS
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+#: Inputs holding uint8 frames to normalise, and their layouts.
+FRAME_KEYS = {
+    'frames': ('B', 'T', '3', 'H', 'W'),
+    'segment_frames': ('B', 'S', 'Ts', '3', 'H', 'W'),
+}
 
 
 @MODELS.register_module()
@@ -25,11 +30,19 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         mean (Sequence[float]): Per-channel mean in [0, 1]. Defaults to CLIP's.
         std (Sequence[float]): Per-channel std in [0, 1]. Defaults to CLIP's.
 
+    Per-sample tensors of different shapes (the segments of
+    ``PackVideoTextInputs``: a variable number per video) are zero-padded
+    to the batch's largest in every dim before stacking; their masks
+    (``segment_mask``, ``segment_frame_mask``) are then 0 on the padding.
+    ``segment_frames`` are normalised like ``frames``.
+
     Shape:
         - inputs['frames']: list of (T, 3, H, W) uint8, or (B, T, 3, H, W)
           -> (B, T, 3, H, W) float.
         - inputs['frame_mask'], ['input_ids'], ['attention_mask']:
           list of (T,) / (L,) or stacked -> (B, T) / (B, L).
+        - inputs['segment_frames']: list of (S_i, Ts_i, 3, H, W) ->
+          (B, S, Ts, 3, H, W) float; other ``segment_*``: (B, S[, ...]).
     """
 
     def __init__(
@@ -49,20 +62,36 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
 
     @staticmethod
     def _stack(value: Union[Tensor, List[Tensor]]) -> Tensor:
-        return value if isinstance(value, Tensor) else torch.stack(value)
+        if isinstance(value, Tensor):
+            return value
+        shapes = {tuple(v.shape) for v in value}
+        if len(shapes) == 1:
+            return torch.stack(value)
+        if len({len(shape) for shape in shapes}) != 1:
+            raise ValueError(
+                f'cannot batch tensors of different ranks: {sorted(shapes)}'
+            )
+        size = [max(dims) for dims in zip(*shapes)]
+        out = value[0].new_zeros(len(value), *size)
+        for i, v in enumerate(value):
+            out[(i, *(slice(0, d) for d in v.shape))] = v
+        return out
 
     def forward(self, data: dict, training: bool = False) -> dict:
         inputs: Dict[str, Tensor] = {
             k: self._stack(v) for k, v in data['inputs'].items()
         }
         inputs = self.cast_data(inputs)
-        if 'frames' in inputs:
-            frames = inputs['frames']
-            if frames.dim() != 5 or frames.shape[2] != 3:
+        for key, layout in FRAME_KEYS.items():
+            if key not in inputs:
+                continue
+            frames = inputs[key]
+            if frames.dim() != len(layout) or frames.shape[-3] != 3:
                 raise ValueError(
-                    'frames must be [B, T, 3, H, W], got '
+                    f'{key} must be [{", ".join(layout)}], got '
                     f'{tuple(frames.shape)}'
                 )
-            inputs['frames'] = (frames.float() - self.mean) / self.std
+            mean, std = self.mean.view(3, 1, 1), self.std.view(3, 1, 1)
+            inputs[key] = (frames.float() - mean) / std
         data_samples: Optional[list] = data.get('data_samples')
         return dict(inputs=inputs, data_samples=data_samples)

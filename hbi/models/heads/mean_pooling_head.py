@@ -2,11 +2,13 @@
 
 from typing import Dict, Optional, Sequence
 
-import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from hbi.models.layers.global_pooling import (
+    end_token_embedding,
+    mean_frame_embedding,
+)
 from hbi.models.losses.contrastive_loss import symmetric_info_nce
 from hbi.registry import MODELS
 
@@ -36,16 +38,11 @@ class MeanPoolingHead(BaseModule):
 
     @full_precision
     def encode_text(self, tokens: Tensor, mask: Tensor) -> Dict[str, Tensor]:
-        last = mask.long().sum(dim=1).clamp(min=1) - 1
-        sentence = tokens[torch.arange(tokens.shape[0]), last]
-        return dict(sentence=F.normalize(sentence, dim=-1))
+        return dict(sentence=end_token_embedding(tokens, mask))
 
     @full_precision
     def encode_video(self, tokens: Tensor, mask: Tensor) -> Dict[str, Tensor]:
-        weights = mask.unsqueeze(-1).type_as(tokens)
-        frames = F.normalize(tokens, dim=-1) * weights
-        pooled = frames.sum(1) / weights.sum(1).clamp(min=1.0)
-        return dict(video=F.normalize(pooled, dim=-1))
+        return dict(video=mean_frame_embedding(tokens, mask))
 
     @full_precision
     def similarity(

@@ -1,4 +1,5 @@
 from .base_reranker import BaseReranker
+from .fusion_reranker import FusionReranker
 from .reranking_stage import (
     pair_lookup,
     rerank_ranked_lists,
@@ -10,6 +11,7 @@ from .similarity_reranker import SimilarityReranker
 
 __all__ = [
     'BaseReranker',
+    'FusionReranker',
     'SimilarityReranker',
     'pair_lookup',
     'rerank_ranked_lists',

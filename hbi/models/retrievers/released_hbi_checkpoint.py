@@ -58,6 +58,10 @@ OWN_PREFIXES = (
     # VideoQuestionAnswerer
     'answer_head.',
     'data_preprocessor.',
+    # extra losses and a second stage (TACo, Clover, re-ranking)
+    'fusion_encoder.',
+    'extra_losses.',
+    'reranker.',
     # BanzhafEstimatorTrainer
     'retriever.',
     'estimator.',

@@ -1,7 +1,7 @@
 """Text-video retrieval as towers + temporal module + interaction head."""
 
 import math
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor, nn
@@ -9,6 +9,7 @@ from torch import Tensor, nn
 from hbi.models.backbones.openai_clip_conversion import (
     check_openai_clip_file,
 )
+from hbi.models.losses.retrieval_extra_loss import RetrievalLossBatch
 from hbi.registry import MODELS
 from hbi.utils.distributed import all_gather_with_grad
 from hbi.utils.pretrained_files import weights_come_from_checkpoint
@@ -49,6 +50,12 @@ class VideoTextRetriever(BaseVideoTextModel):
             re-ranking.
         init_logit_scale (float): Initial log inverse temperature, used when
             no CLIP file provides one. Defaults to ln(1/0.07).
+        extra_losses (Sequence[dict]): Losses added to the head's, each a
+            :class:`~hbi.models.losses.BaseRetrievalLoss` (TACo, Clover,
+            multi-level alignment). Defaults to none.
+        fusion_encoder (dict, optional): A cross-modal encoder of (text,
+            video) pairs (``FusionEncoder``) used by extra losses and the
+            ``FusionReranker`` (TACo). Defaults to None.
         data_preprocessor (dict): Defaults to ``VideoTextDataPreprocessor``.
         init_cfg (dict, optional): Defaults to None.
 
@@ -67,6 +74,8 @@ class VideoTextRetriever(BaseVideoTextModel):
         clip_file: Optional[str] = None,
         reranker: Optional[dict] = None,
         init_logit_scale: float = math.log(1 / 0.07),
+        extra_losses: Sequence[dict] = (),
+        fusion_encoder: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ) -> None:
@@ -85,6 +94,24 @@ class VideoTextRetriever(BaseVideoTextModel):
         self.reranker = MODELS.build(reranker) if reranker else None
         self._freeze_unused_estimators()
         self.logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
+        self.extra_losses = nn.ModuleList(
+            MODELS.build(cfg) for cfg in extra_losses
+        )
+        self.fusion_encoder = (
+            MODELS.build(fusion_encoder) if fusion_encoder else None
+        )
+        needing = [
+            type(loss).__name__
+            for loss in [*self.extra_losses, self.reranker]
+            if getattr(loss, 'needs_fusion_encoder', False)
+        ]
+        if needing and self.fusion_encoder is None:
+            raise ValueError(
+                f'VideoTextRetriever: {needing} need a fusion_encoder '
+                "(e.g. fusion_encoder=dict(type='FusionEncoder', "
+                'embed_dim=...))'
+            )
+        self.keep_tokens = bool(getattr(self.reranker, 'needs_tokens', False))
         # The towers loaded their weights; the temperature is CLIP's too.
         if self.clip_file and not weights_come_from_checkpoint():
             self.logit_scale.data.copy_(read_logit_scale(self.clip_file))
@@ -117,7 +144,10 @@ class VideoTextRetriever(BaseVideoTextModel):
                 f'{tuple(input_ids.shape)} and {tuple(attention_mask.shape)}'
             )
         tokens = self.text_encoder(input_ids, attention_mask)
-        return self.head.encode_text(tokens, attention_mask)
+        feats = self.head.encode_text(tokens, attention_mask)
+        if self.keep_tokens:  # read by the reranker
+            feats.update(word_tokens=tokens, word_mask=attention_mask)
+        return feats
 
     def encode_video(self, frames: Tensor, frame_mask: Tensor) -> dict:
         """Features of every level for each video, computed once per video.
@@ -131,6 +161,33 @@ class VideoTextRetriever(BaseVideoTextModel):
         slot, so the tower runs on the real frames plus ONE zero frame per
         batch, whose output fills every padded slot; what ``frames`` holds
         at padded slots is never read.
+        """
+        tokens = self.encode_frames(frames, frame_mask)
+        feats = self.head.encode_video(tokens, frame_mask)
+        if self.keep_tokens:
+            feats.update(frame_tokens=tokens, frame_mask=frame_mask)
+        return feats
+
+    def encode_frames(
+        self,
+        frames: Tensor,
+        frame_mask: Tensor,
+        patch_mask: Optional[Tensor] = None,
+        return_patch_tokens: bool = False,
+    ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+        """Frame features after the temporal module (before the head).
+
+        Args:
+            frames (Tensor): Normalised frames, (B, T, 3, H, W).
+            frame_mask (Tensor): 1 on real frames, (B, T).
+            patch_mask (Tensor, optional): (B, P) bool, patches dropped in
+                every frame of each video (Clover's masked view).
+            return_patch_tokens (bool): Also return the projected patch
+                tokens, (B, T, P_kept, D) (a padded slot holds those of the
+                zero frame).
+
+        Returns:
+            Tensor | tuple: (B, T, D) frame features, and the patch tokens.
         """
         if frames.dim() != 5:
             raise ValueError(
@@ -149,16 +206,37 @@ class VideoTextRetriever(BaseVideoTextModel):
         index = frame_mask.flatten().bool().nonzero().squeeze(1)
         flat = frames.flatten(0, 1)
         zero_frame = flat.new_zeros(1, *flat.shape[1:])
-        emb = self.video_encoder(
-            torch.cat([flat.index_select(0, index), zero_frame])
+        kwargs = {}
+        if patch_mask is not None:
+            per_frame = patch_mask.repeat_interleave(frames.shape[1], dim=0)
+            kwargs['patch_mask'] = torch.cat(
+                [per_frame.index_select(0, index), patch_mask[:1]]
+            )
+        if return_patch_tokens:
+            kwargs['return_patch_tokens'] = True
+        out = self.video_encoder(
+            torch.cat([flat.index_select(0, index), zero_frame]), **kwargs
         )
-        frame_emb, padded_emb = emb[:-1], emb[-1:]
-        tokens = padded_emb.expand(flat.shape[0], *emb.shape[1:])
-        tokens = tokens.index_copy(0, index, frame_emb).view(
-            *frames.shape[:2], *emb.shape[1:]
-        )
+        emb, patches = out if return_patch_tokens else (out, None)
+        tokens = self._place_frames(emb, index, frames.shape[:2])
         tokens = self.temporal(tokens, frame_mask)
-        return self.head.encode_video(tokens, frame_mask)
+        if not return_patch_tokens:
+            return tokens
+        return tokens, self._place_frames(patches, index, frames.shape[:2])
+
+    @staticmethod
+    def _place_frames(
+        values: Tensor, index: Tensor, batch_shape: torch.Size
+    ) -> Tensor:
+        """The real frames' ``values`` (all rows but the last) at their
+        (B, T) places, the zero frame's (the last row) in every padded
+        slot."""
+        out = values[-1:].expand(
+            batch_shape[0] * batch_shape[1], *values.shape[1:]
+        )
+        return out.index_copy(0, index, values[:-1]).view(
+            *batch_shape, *values.shape[1:]
+        )
 
     def similarity(
         self, text: dict, video: dict, levels: Optional[Sequence[str]] = None
@@ -207,10 +285,45 @@ class VideoTextRetriever(BaseVideoTextModel):
         inputs: Dict[str, Tensor],
         data_samples: Optional[SampleList] = None,
     ) -> Dict[str, Tensor]:
-        """Losses over the batch gathered from all ranks (with gradients)."""
-        text = self.encode_text(inputs['input_ids'], inputs['attention_mask'])
-        video = self.encode_video(inputs['frames'], inputs['frame_mask'])
-        return self.retrieval_loss(text, video)
+        """Losses over the batch gathered from all ranks (with gradients):
+        the head's (:meth:`retrieval_loss`), then each extra loss's (see
+        :class:`~hbi.models.losses.RetrievalLossBatch`)."""
+        text_mask, frame_mask = inputs['attention_mask'], inputs['frame_mask']
+        text_tokens = self.text_encoder(inputs['input_ids'], text_mask)
+        patches = any(
+            getattr(loss, 'needs_patch_tokens', False)
+            for loss in self.extra_losses
+        )
+        frame_tokens = self.encode_frames(
+            inputs['frames'], frame_mask, return_patch_tokens=patches
+        )
+        frame_tokens, patch_tokens = (
+            frame_tokens if patches else (frame_tokens, None)
+        )
+        text = self.head.encode_text(text_tokens, text_mask)
+        video = self.head.encode_video(frame_tokens, frame_mask)
+        losses = self.retrieval_loss(text, video)
+        if not self.extra_losses:
+            return losses
+        batch = RetrievalLossBatch(
+            self,
+            inputs,
+            text_tokens,
+            frame_tokens,
+            text,
+            video,
+            self.logit_scale,
+            patch_tokens,
+        )
+        for extra in self.extra_losses:
+            for key, value in extra(batch).items():
+                if key in losses:
+                    raise KeyError(
+                        f'{type(extra).__name__} returns {key!r}, a loss '
+                        'name already taken'
+                    )
+                losses[key] = value
+        return losses
 
     def retrieval_loss(
         self, local_text: dict, local_video: dict

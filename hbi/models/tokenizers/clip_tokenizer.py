@@ -189,6 +189,22 @@ class CLIPBPETokenizer:
             return []
         return self._backend(cleaned, add_special_tokens=False)['input_ids']
 
+    def token_offsets(
+        self, texts: Sequence[str]
+    ) -> list[list[tuple[int, int]]]:
+        """Character span of each BPE token of :meth:`tokenize` within
+        :func:`normalize_caption` of each text (for aligning words tagged on
+        the normalised text)."""
+        cleaned = [normalize_caption(t) for t in texts]
+        if not cleaned:
+            return []
+        out = self._backend(
+            cleaned, add_special_tokens=False, return_offsets_mapping=True
+        )
+        return [
+            [tuple(span) for span in spans] for spans in out['offset_mapping']
+        ]
+
     def encode(
         self, texts: Sequence[str], max_length: Optional[int] = None
     ) -> tuple[torch.Tensor, torch.Tensor]:

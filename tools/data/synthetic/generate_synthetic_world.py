@@ -9,10 +9,11 @@ Example::
 Layout under ``--out``: ``videos/video{k}.mp4`` (train ids first, then val,
 then test) and ``annotations/`` with ``MSRVTT_data.json``, ``train_list.csv``,
 ``val_list.csv``, ``test_list_jsfusion.csv``, ``qa_{train,val,test}.jsonl``,
-``qa_ans2label.json``, ``segments_{train,val,test}.json`` and
-``world_meta.json``. ``world_meta.json`` is written last and doubles as the
-completion marker: a run whose arguments match it (and whose files all exist)
-does nothing.
+``qa_ans2label.json``, ``segments_{train,val,test}.json``,
+``caption_words.json`` (the true part-of-speech tag of every word of every
+caption and segment sentence) and ``world_meta.json``. ``world_meta.json``
+is written last and doubles as the completion marker: a run whose arguments
+match it (and whose files all exist) does nothing.
 """
 
 import argparse
@@ -58,6 +59,8 @@ SPLITS = ('train', 'val', 'test')
 # MSR-VTT's own split names
 MSRVTT_SPLIT = {'train': 'train', 'val': 'validate', 'test': 'test'}
 META = 'world_meta.json'
+#: The true part-of-speech tags of every caption and segment sentence.
+CAPTION_WORDS = 'caption_words.json'
 
 
 def annotation_files() -> List[str]:
@@ -74,7 +77,7 @@ def annotation_files() -> List[str]:
         ]
         + [f'qa_{s}.jsonl' for s in SPLITS]
         + [f'segments_{s}.json' for s in SPLITS]
-        + [META]
+        + [CAPTION_WORDS, META]
     )
 
 
@@ -201,6 +204,18 @@ def write_annotations(
                 }
             ),
         )
+    texts = [c for r in records for c in r['captions']] + [
+        e['sentence'] for r in records for e in r['events']
+    ]
+    _write(
+        osp.join(ann, CAPTION_WORDS),
+        json.dumps(
+            {
+                text: [list(pair) for pair in sw.caption_words(text)]
+                for text in dict.fromkeys(texts)
+            }
+        ),
+    )
     answers = sorted({q['answer'] for r in by_split['train'] for q in r['qa']})
     _write(
         osp.join(ann, 'qa_ans2label.json'),

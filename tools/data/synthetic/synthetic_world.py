@@ -333,6 +333,59 @@ def segment_sentence(ev: Dict[str, Any]) -> str:
     return _clauses([ev], [0], None, False)[0]
 
 
+#: Universal part-of-speech tag of every word the captions and segment
+#: sentences use (the grammar's own knowledge). ``left``/``right`` are
+#: adverbs ("moves left") except after ``the`` ("moves to the left"), where
+#: they are nouns; :func:`caption_words` applies that rule.
+WORD_POS: Dict[str, str] = {
+    **{c: 'ADJ' for c in COLOURS},
+    **{s: 'NOUN' for s in SHAPES},
+    **dict.fromkeys(('a', 'the'), 'DET'),
+    'it': 'PRON',
+    **dict.fromkeys(
+        (
+            'moves slides goes appears shows comes pops disappears vanishes '
+            'fades grows gets becomes expands shrinks contracts stays'
+        ).split(),
+        'VERB',
+    ),
+    **dict.fromkeys(
+        'left right up down upward downward away still'.split(), 'ADV'
+    ),
+    **dict.fromkeys('to into at in before'.split(), 'ADP'),
+    **dict.fromkeys('after while'.split(), 'SCONJ'),
+    **dict.fromkeys('view start middle end'.split(), 'NOUN'),
+    **dict.fromkeys('bigger larger smaller'.split(), 'ADJ'),
+    **dict.fromkeys('first then finally'.split(), 'ADV'),
+    'and': 'CCONJ',
+    ',': 'PUNCT',
+}
+#: Words whose tag depends on context: after ``the`` they are nouns.
+_NOUN_AFTER_THE = ('left', 'right')
+#: Particles of phrasal verbs ("shows up", "pops up").
+_PARTICLE_AFTER = {'up': ('shows', 'pops')}
+
+
+def caption_words(caption: str) -> List[Tuple[str, str]]:
+    """The words of a caption or segment sentence with their true universal
+    part-of-speech tags, in order (commas are words of their own).
+
+    Raises:
+        KeyError: A word the grammar does not know (a generator bug).
+    """
+    words = caption.replace(',', ' ,').split()
+    tags = []
+    for i, word in enumerate(words):
+        previous = words[i - 1] if i else ''
+        if word in _NOUN_AFTER_THE and previous == 'the':
+            tags.append('NOUN')
+        elif previous in _PARTICLE_AFTER.get(word, ()):
+            tags.append('ADP')
+        else:
+            tags.append(WORD_POS[word])
+    return list(zip(words, tags))
+
+
 def make_captions(
     plan: Dict[str, Any], rng: np.random.Generator, num: int = 5
 ) -> List[str]:
