@@ -14,7 +14,8 @@
 #   full MSR-VTT test scale, unextrapolated; a small synthetic world, 2 epochs
 #   of tiny HBI through tools/dist_train.sh (NCCL) with --amp, then
 #   tools/test.py with the test loop in fp16; train_step.py under fp16
-#   autocast; benchmarks/banzhaf_labels.py.
+#   autocast; benchmarks/banzhaf_labels.py; benchmarks/qa_train_step.py (the
+#   released QA model, batch 8) and benchmarks/qa_eval.py (MSRVTT-QA size).
 set -u
 LOG_DIR=${1:-work_dirs/gpu_checks}
 WORK_DIR=${2:-$LOG_DIR/work}
@@ -63,6 +64,10 @@ step train_step_fp16 90 python benchmarks/train_step.py --device cuda \
     --batch 64 --repeats 10 --amp fp16 --skip-similarity
 step banzhaf_labels 60 python benchmarks/banzhaf_labels.py --device cuda \
     --loop-seconds 10
+step qa_train_step 120 python benchmarks/qa_train_step.py --device cuda \
+    --batch 8 --repeats 10
+step qa_eval 150 python benchmarks/qa_eval.py --device cuda --batch 256 \
+    --pair-fraction 0.2
 
 
 cat "$SUMMARY"

@@ -116,7 +116,7 @@ def model_cfg(kind: str, teacher: str) -> dict:
     )
 
 
-def make_batch(args) -> dict:
+def make_batch(args, image_size: int = 224) -> dict:
     gen = torch.Generator().manual_seed(0)
     ids = torch.randint(1, 49000, (args.batch, args.words), generator=gen)
     ids[:, 0] = 49406
@@ -125,7 +125,12 @@ def make_batch(args) -> dict:
         input_ids=ids,
         attention_mask=torch.ones_like(ids),
         frames=torch.randn(
-            args.batch, args.frames, 3, 224, 224, generator=gen
+            args.batch,
+            args.frames,
+            3,
+            image_size,
+            image_size,
+            generator=gen,
         ),
         frame_mask=torch.ones(args.batch, args.frames, dtype=torch.long),
     )
@@ -150,6 +155,39 @@ def report_host_syncs(kind: str, step) -> None:
         print(f'    {warning.filename}:{warning.lineno}')
 
 
+def build_step(model, batch: dict, device, amp_dtype, data_samples=None):
+    """One training step of ``model`` on ``batch``: forward (``loss``) +
+    backward + AdamW (the release's betas, eps, weight decay) with gradient
+    clipping 1.0, under autocast when ``amp_dtype`` is set (fp16 with a
+    ``GradScaler``). Returns the step as a callable (returning the loss)."""
+    if getattr(model, 'init_temporal_from_text', False):
+        model.temporal.init_from_text_tower(model.text_encoder)
+    model.to(device).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(
+        params, lr=1e-4, betas=(0.9, 0.98), eps=1e-6, weight_decay=0.2
+    )
+    scaler = torch.amp.GradScaler(
+        device.type, enabled=amp_dtype == torch.float16
+    )
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(
+            device.type, dtype=amp_dtype, enabled=amp_dtype is not None
+        ):
+            losses = model.loss(batch, data_samples)
+        loss = sum(losses.values())
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        scaler.step(optimizer)
+        scaler.update()
+        return float(loss.detach())
+
+    return step
+
+
 def bench_steps(args) -> None:
     batch = make_batch(args)
     device = torch.device(args.device)
@@ -162,33 +200,7 @@ def bench_steps(args) -> None:
     ):
         torch.manual_seed(0)
         model = MODELS.build(model_cfg(kind, args.teacher))
-        if model.init_temporal_from_text:
-            model.temporal.init_from_text_tower(model.text_encoder)
-        model.to(device).train()
-        params = [p for p in model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(
-            params, lr=1e-4, betas=(0.9, 0.98), eps=1e-6, weight_decay=0.2
-        )
-        scaler = torch.amp.GradScaler(
-            device.type, enabled=amp_dtype == torch.float16
-        )
-
-        def step(
-            model=model, optimizer=optimizer, scaler=scaler, params=params
-        ):
-            optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(
-                device.type, dtype=amp_dtype, enabled=amp_dtype is not None
-            ):
-                losses = model.loss(batch)
-            loss = sum(losses.values())
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            scaler.step(optimizer)
-            scaler.update()
-            return float(loss.detach())
-
+        step = build_step(model, batch, device, amp_dtype)
         measure = time_callable(
             step, repeats=args.repeats, warmup=1, device=args.device
         )
@@ -199,7 +211,7 @@ def bench_steps(args) -> None:
         )
         if device.type == 'cuda':
             report_host_syncs(kind, step)
-        del model, optimizer, step
+        del model, step
     base = results['meanP dual encoder'].median
     for kind in ('HBI head, meanP frames', 'HBI (seqTransf + head)'):
         extra = results[kind].median / base - 1

@@ -28,7 +28,8 @@ def parse_args(argv=None):
         '--dump',
         type=str,
         help='save the results: retrieval, the similarity matrix and ids '
-        '(.npz); captioning, {video_id: caption} (.json)',
+        '(.npz); captioning, {video_id: caption} (.json); VideoQA, each '
+        'question with its predicted and true answers (.jsonl)',
     )
     parser.add_argument(
         '--show-dir',
@@ -67,7 +68,15 @@ def build_config(args):
     cfg.load_from = args.checkpoint
     suffix = dump_suffix(cfg)
     if args.dump and not args.dump.endswith(suffix):
-        raise SystemExit(f'--dump must name a {suffix} file, got {args.dump}')
+        raise SystemExit(
+            f'--dump must name a {suffix} file for this config, got '
+            f'{args.dump}'
+        )
+    if args.show_dir and test_loop_task(cfg) == 'videoqa':
+        raise SystemExit(
+            '--show-dir draws retrieval examples and captioned frames; for '
+            'VideoQA use --dump ANSWERS.jsonl'
+        )
     if args.show_dir and not args.dump:  # the examples are drawn from it
         name = 'similarity' if suffix == '.npz' else 'predictions'
         args.dump = osp.join(args.show_dir, name + suffix)

@@ -12,6 +12,7 @@ import io
 import json
 import os.path as osp
 import pickle
+import re
 from typing import Any, Sequence
 
 
@@ -303,3 +304,79 @@ def join_sentences(
             f'sentence ({sentences!r})'
         )
     return ' '.join(kept), len(sentences) - len(kept)
+
+
+_JSON_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
+
+
+class _Pairs(list):
+    """The ``(key, value)`` pairs of one json object."""
+
+
+def read_answer_vocabulary(path: str) -> dict:
+    """Read a VideoQA answer vocabulary ``{answer: index}``, checked.
+
+    The indices must be the integers 0..N-1, each used once (they are the
+    classifier's outputs), and no answer may be listed twice (``json``
+    would silently keep the last).
+
+    Args:
+        path (str): The json file.
+
+    Returns:
+        dict[str, int]: The vocabulary, in file order.
+
+    Raises:
+        FileNotFoundError: If ``path`` is not a file.
+        ValueError: Naming the file, and the line of the entry, for a file
+            that is not ``{str: int}``, an answer listed twice, two answers
+            sharing an index, or indices that are not 0..N-1.
+    """
+    _check_file(path)
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    try:
+        # Pairs in file order (a dict would hide repeated answers).
+        pairs = json.loads(text, object_pairs_hook=_Pairs)
+    except json.JSONDecodeError as e:
+        raise ValueError(
+            f'{path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}'
+        ) from e
+    if not isinstance(pairs, _Pairs) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for _, v in pairs
+    ):
+        raise ValueError(f'{path}: expected an object {{answer: index}}')
+    if not pairs:
+        raise ValueError(f'{path}: the vocabulary lists no answer')
+    # Lines of the keys, in order (the object is flat: one key per pair).
+    offsets = [m.start() for m in _JSON_KEY.finditer(text)]
+    lines = (
+        [text.count('\n', 0, o) + 1 for o in offsets]
+        if len(offsets) == len(pairs)
+        else [None] * len(pairs)
+    )
+
+    def where(i: int) -> str:
+        return f'{path}: line {lines[i]}' if lines[i] else path
+
+    first_of_answer: dict = {}
+    first_of_index: dict = {}
+    for i, (answer, index) in enumerate(pairs):
+        if answer in first_of_answer:
+            raise ValueError(
+                f'{where(i)}: answer {answer!r} is listed twice (first '
+                f'on line {lines[first_of_answer[answer]]})'
+            )
+        if index in first_of_index:
+            j = first_of_index[index]
+            raise ValueError(
+                f'{where(i)}: answers {pairs[j][0]!r} (line {lines[j]}) and '
+                f'{answer!r} share the index {index}'
+            )
+        if not 0 <= index < len(pairs):
+            raise ValueError(
+                f'{where(i)}: answer {answer!r} has index {index}; the '
+                f'{len(pairs)} indices must be 0..{len(pairs) - 1}'
+            )
+        first_of_answer[answer], first_of_index[index] = i, i
+    return dict(pairs)

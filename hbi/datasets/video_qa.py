@@ -1,13 +1,16 @@
 """Open-ended video question answering (MSRVTT-QA, MSVD-QA, synthetic QA)."""
 
 import logging
-from typing import Any
 
 from mmengine.logging import print_log
 
 from hbi.registry import DATASETS
 
-from .annotation_io import check_text, read_json, read_jsonl_lines
+from .annotation_io import (
+    check_text,
+    read_answer_vocabulary,
+    read_jsonl_lines,
+)
 from .base_video_text_dataset import BaseVideoTextDataset
 
 #: Fields every line of a QA file must have.
@@ -31,7 +34,9 @@ class VideoQADataset(BaseVideoTextDataset):
     kept too. ``PackVideoTextInputs`` puts ``gt_answer`` in the data sample
     (a data field). Videos are ``<data_prefix['video']>/<video_id><ext>`` in
     order of first mention. The number of out-of-vocabulary answers is
-    logged once at start-up.
+    logged once at start-up, and so are questions about videos whose file
+    is missing (how many, and the lines asking about the first ones), or
+    they are an error with ``missing_videos='error'``.
 
     Args:
         ann_file (str): The ``.jsonl`` file, relative to ``data_root``.
@@ -40,13 +45,21 @@ class VideoQADataset(BaseVideoTextDataset):
         drop_unknown_answers (bool): Leave out questions whose answer is not
             in the vocabulary (for training: a classifier cannot learn
             them). Keep False for evaluation. Defaults to False.
+        missing_videos (str): ``'warn'`` (count and name them at start-up;
+            decoding such a video later raises, or is skipped in training
+            with ``skip_invalid``) or ``'error'`` (raise at start-up).
+            Defaults to ``'warn'``.
         **kwargs: Arguments of :class:`BaseVideoTextDataset`.
 
     Raises:
         ValueError: Naming the file and line (and field) of a malformed
             line, an empty question or a non-string answer; naming
-            ``ans2label_file`` if it is not ``{str: int}`` with distinct
-            indices.
+            ``ans2label_file`` and the line for an entry of a vocabulary that
+            is not ``{str: int}`` with the indices 0..N-1 each used once and
+            no answer twice (:func:`read_answer_vocabulary`).
+        FileNotFoundError: With ``missing_videos='error'``, naming the
+            annotation file and the lines of questions about missing
+            videos.
     """
 
     extra_ann_files = ('ans2label_file',)
@@ -56,6 +69,7 @@ class VideoQADataset(BaseVideoTextDataset):
         ann_file: str = '',
         ans2label_file: str = '',
         drop_unknown_answers: bool = False,
+        missing_videos: str = 'warn',
         **kwargs,
     ) -> None:
         if not ans2label_file:
@@ -65,28 +79,15 @@ class VideoQADataset(BaseVideoTextDataset):
             )
         self.ans2label_file = ans2label_file
         self.drop_unknown_answers = drop_unknown_answers
+        self._check_choice('missing_videos', missing_videos, ('warn', 'error'))
+        self.missing_videos = missing_videos
         self.ans2label: dict[str, int] = {}
         self.num_unknown_answers = 0
         super().__init__(ann_file=ann_file, **kwargs)
 
     def load_answer_vocabulary(self) -> dict[str, int]:
         """Read and check ``ans2label_file``."""
-        ans2label: Any = read_json(self.ans2label_file)
-        if not isinstance(ans2label, dict) or not all(
-            isinstance(k, str)
-            and isinstance(v, int)
-            and not isinstance(v, bool)
-            for k, v in ans2label.items()
-        ):
-            raise ValueError(
-                f'{self.ans2label_file}: expected an object '
-                '{answer: integer index}'
-            )
-        if len(set(ans2label.values())) != len(ans2label):
-            raise ValueError(
-                f'{self.ans2label_file}: two answers share an index'
-            )
-        return ans2label
+        return read_answer_vocabulary(self.ans2label_file)
 
     def load_annotations(self) -> tuple[list[dict], list[dict]]:
         """Parse the files; see the class docstring."""
@@ -115,6 +116,7 @@ class VideoQADataset(BaseVideoTextDataset):
                     gt_answer=gt_answer,
                     answer=answer,
                     answer_type=record.get('answer_type', ''),
+                    ann_line=line_no,
                 )
             )
         self.num_unknown_answers = unknown
@@ -131,3 +133,32 @@ class VideoQADataset(BaseVideoTextDataset):
                 level=logging.WARNING,
             )
         return self.group_texts(texts_by_video)
+
+    def _set_annotations(self, videos: list[dict], texts: list[dict]) -> None:
+        """Also name the questions about missing videos (see the class
+        docstring)."""
+        super()._set_annotations(videos, texts)
+        if not self.missing_video_ids:
+            return
+        missing = set(self.missing_video_ids)
+        lines = [
+            t['ann_line']
+            for t in texts
+            if videos[t['video_index']]['video_id'] in missing
+        ]
+        first = self.missing_video_ids[0]
+        first_line = next(
+            t['ann_line']
+            for t in texts
+            if videos[t['video_index']]['video_id'] == first
+        )
+        message = (
+            f'{self.ann_file}: {len(lines)} questions ask about '
+            f'{len(missing)} videos missing under '
+            f'{self.data_prefix["video"]!r}, e.g. {first!r} (line '
+            f'{first_line}); lines {lines[:10]}'
+            + ('...' if len(lines) > 10 else '')
+        )
+        if self.missing_videos == 'error':
+            raise FileNotFoundError(message)
+        print_log(message, logger='current', level=logging.WARNING)

@@ -1,4 +1,5 @@
 from . import (
+    answerers,
     backbones,
     data_preprocessors,
     decoders,
@@ -14,6 +15,7 @@ from . import (
 from .functional import banzhaf_interaction
 
 __all__ = [
+    'answerers',
     'backbones',
     'data_preprocessors',
     'decoders',

@@ -1,3 +1,3 @@
-from .video_text_data_sample import VideoTextDataSample
+from .video_text_data_sample import VideoTextDataSample, stack_gt_answers
 
-__all__ = ['VideoTextDataSample']
+__all__ = ['VideoTextDataSample', 'stack_gt_answers']

@@ -1,6 +1,9 @@
 """The one data sample that carries a video-text item from packing to "
 "metrics."""
 
+from typing import Optional, Sequence
+
+import torch
 from mmengine.structures import BaseDataElement
 
 
@@ -27,3 +30,27 @@ class VideoTextDataSample(BaseDataElement):
         >>> sample.video_id
         'video0'
     """
+
+
+def stack_gt_answers(
+    data_samples: Optional[Sequence[BaseDataElement]], device=None
+) -> torch.Tensor:
+    """The ``gt_answer`` of every data sample as a (B,) int64 tensor.
+
+    Raises:
+        ValueError: If there are no data samples or one has no
+            ``gt_answer`` (a QA dataset packs it).
+    """
+    if not data_samples:
+        raise ValueError('QA training needs data samples with gt_answer')
+    missing = [i for i, s in enumerate(data_samples) if 'gt_answer' not in s]
+    if missing:
+        raise ValueError(
+            f'data samples {missing[:5]} have no gt_answer: train on a '
+            'VideoQADataset'
+        )
+    return torch.as_tensor(
+        [int(s.gt_answer) for s in data_samples],
+        dtype=torch.long,
+        device=device,
+    )

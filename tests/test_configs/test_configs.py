@@ -119,11 +119,25 @@ def registered_names(cfg):
     return out
 
 
+#: Model types built (and, at tiny size, run) by test_config_builds.
+MODEL_TYPES = (
+    'VideoTextRetriever',
+    'VideoQuestionAnswerer',
+    'VideoTextEncoderDecoder',
+)
+#: The answer's decoder inputs some QA configs pack.
+ANSWER_KEYS = ('answer_input_ids', 'answer_target_ids', 'answer_mask')
+
+
+def is_videoqa(cfg) -> bool:
+    return str(cfg.test_cfg.get('type', '')).startswith('VideoQA')
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=ids(CONFIGS))
 def test_config_builds(path, tmp_path):
     cfg = Config.fromfile(str(path))
     assert MODELS.get(cfg.model.type) is not None, cfg.model.type
-    if cfg.model.type != 'VideoTextRetriever':
+    if cfg.model.type not in MODEL_TYPES:
         return
     for registry, name in registered_names(cfg):
         assert registry.get(name) is not None, f'{name} not in {registry}'
@@ -189,58 +203,87 @@ def check_loss_and_predict(model, cfg, banzhaf: bool):
         input_ids[b, 0], input_ids[b, n - 1] = 49406, 49407
         attention_mask[b, :n] = 1
     samples = [VideoTextDataSample() for _ in range(2)]
-    data = dict(
-        inputs=dict(
-            frames=frames,
-            frame_mask=frame_mask,
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            **side_inputs(model, frames, input_ids, attention_mask),
-        ),
-        data_samples=samples,
+    qa = is_videoqa(cfg)
+    for index, sample in enumerate(samples):
+        if qa:  # a question's answer index
+            sample.set_field(index, 'gt_answer', field_type='data')
+    inputs = dict(
+        frames=frames,
+        frame_mask=frame_mask,
+        input_ids=input_ids,
+        attention_mask=attention_mask,
+        **side_inputs(model, frames, input_ids, attention_mask),
     )
+    packed = cfg.test_dataloader.dataset.pack.get('text_keys', ())
+    if set(ANSWER_KEYS) <= set(packed):
+        answer = torch.tensor([[49406, 1746, 49407, 0]] * 2)  # 'blue'
+        inputs.update(
+            answer_input_ids=answer[:, :-1],
+            answer_target_ids=answer[:, 1:],
+            answer_mask=(answer[:, 1:] > 0).long(),
+        )
+    data = dict(inputs=inputs, data_samples=samples)
     batch = model.data_preprocessor(data, training=True)
     model.train()
     losses = model(**batch, mode='loss')
-    sims = _similarities_by_definition(model, batch['inputs'])
-    tau = float(model.logit_scale.exp())
-    head = cfg.model.head
-    if head.type == 'HierarchicalBanzhafHead':
-        levels = ('entity', 'action', 'event')[: head.get('num_levels', 3)]
-        expected_keys = {f'loss_contrastive_{lvl}' for lvl in levels}
-        expected_keys |= {f'loss_self_distill_{lvl}' for lvl in levels[1:]}
-        if banzhaf:
-            expected_keys |= {f'loss_banzhaf_{lvl}' for lvl in levels}
-        contrastive = {f'loss_contrastive_{lvl}': lvl for lvl in levels}
+    # A plain retriever's losses are checked against their definition;
+    # other models (extra losses, the neck, task heads) for finiteness.
+    plain = _is_plain_retriever(cfg)
+    if plain:
+        sims = _similarities_by_definition(model, batch['inputs'])
+        tau = float(model.logit_scale.exp())
+        head = cfg.model.head
+        if head.type == 'HierarchicalBanzhafHead':
+            levels = ('entity', 'action', 'event')[: head.get('num_levels', 3)]
+            expected_keys = {f'loss_contrastive_{lvl}' for lvl in levels}
+            expected_keys |= {f'loss_self_distill_{lvl}' for lvl in levels[1:]}
+            if banzhaf:
+                expected_keys |= {f'loss_banzhaf_{lvl}' for lvl in levels}
+            contrastive = {f'loss_contrastive_{lvl}': lvl for lvl in levels}
+        else:
+            contrastive = {'loss_contrastive': 'fused'}
+            expected_keys = set(contrastive)
+        assert set(losses) == expected_keys
+        for key, level in contrastive.items():
+            torch.testing.assert_close(
+                losses[key].double(),
+                _info_nce(sims[level].double(), tau),
+                atol=1e-5,
+                rtol=1e-5,
+            )
+        for key in expected_keys - set(contrastive):
+            assert losses[key] >= 0, key  # KL divergences
+        total = sum(losses.values())
+        total.backward()
+        # The towers train: the loss reaches the first layer of each.
+        for tower in (model.text_encoder, model.video_encoder):
+            grads = [p.grad for p in tower.parameters() if p.grad is not None]
+            assert grads and any(g.abs().sum() > 0 for g in grads)
     else:
-        contrastive = {'loss_contrastive': 'fused'}
-        expected_keys = set(contrastive)
-    assert set(losses) == expected_keys
-    for key, level in contrastive.items():
-        torch.testing.assert_close(
-            losses[key].double(),
-            _info_nce(sims[level].double(), tau),
-            atol=1e-5,
-            rtol=1e-5,
-        )
-    for key in expected_keys - set(contrastive):
-        assert losses[key] >= 0, key  # KL divergences
-    total = sum(losses.values())
-    total.backward()
-    # The towers train: the loss reaches the first layer of each.
-    for tower in (model.text_encoder, model.video_encoder):
-        grads = [p.grad for p in tower.parameters() if p.grad is not None]
-        assert grads and any(g.abs().sum() > 0 for g in grads)
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        assert torch.isfinite(total)
+        total.backward()
+        if banzhaf:
+            assert 'loss_banzhaf_entity' in losses
     model.eval()
     with torch.no_grad():
         out = model(**model.data_preprocessor(data), mode='predict')
     assert len(out) == 2
-    torch.testing.assert_close(
-        torch.stack([s.pred_score for s in out]),
-        sims['fused'].diagonal().float(),
-        atol=1e-5,
-        rtol=1e-5,
-    )
+    if plain:
+        torch.testing.assert_close(
+            torch.stack([s.pred_score for s in out]),
+            sims['fused'].diagonal().float(),
+            atol=1e-5,
+            rtol=1e-5,
+        )
+    else:
+        for sample in out:
+            if qa:
+                assert 'pred_answer' in sample or 'pred_text' in sample
+            elif 'pred_score' in sample:
+                assert torch.isfinite(sample.pred_score)
+            else:
+                assert 'pred_caption' in sample
 
 
 @torch.no_grad()
@@ -258,3 +301,29 @@ def _info_nce(sim: torch.Tensor, tau: float) -> torch.Tensor:
     rows = -(logits.diagonal() - logits.logsumexp(dim=1)).mean()
     cols = -(logits.diagonal() - logits.logsumexp(dim=0)).mean()
     return 0.5 * (rows + cols)
+
+
+def _is_plain_retriever(cfg) -> bool:
+    """A VideoTextRetriever with no extra losses and no reconstruction."""
+    model = cfg.model
+    return (
+        model.type == 'VideoTextRetriever'
+        and not model.get('extra_losses')
+        and not model.head.get('reconstruction')
+    )
+
+
+QA_CONFIGS = [p for p in CONFIGS if is_videoqa(Config.fromfile(str(p)))]
+
+
+@pytest.mark.parametrize('path', QA_CONFIGS, ids=ids(QA_CONFIGS))
+def test_videoqa_configs_validate_on_val_and_keep_the_best(path):
+    """The best checkpoint is chosen on the validation split by qa/acc;
+    the QA loops evaluate (each video once)."""
+    cfg = Config.fromfile(str(path))
+    assert cfg.default_hooks.checkpoint.save_best == 'qa/acc'
+    assert 'val' in cfg.val_dataloader.dataset.ann_file
+    assert 'test' in cfg.test_dataloader.dataset.ann_file
+    assert cfg.val_cfg.type == 'VideoQAValLoop'
+    assert cfg.test_cfg.type == 'VideoQATestLoop'
+    assert cfg.train_dataloader.dataset.drop_unknown_answers

@@ -178,24 +178,73 @@ def test_malformed_qa_line(tmp_path, line, message):
         )
 
 
+@pytest.mark.parametrize(
+    'text, message',
+    [
+        (
+            '{\n  "a": 0,\n  "b": 1,\n  "c": 0\n}',
+            r"line 4: answers 'a' \(line 2\) and 'c' share the index 0",
+        ),
+        (
+            '{"a": 0,\n"b": 1,\n"a": 2}',
+            r"line 3: answer 'a' is listed twice \(first on line 1\)",
+        ),
+        ('{"a": 0,\n"b": 5}', r"line 2: answer 'b' has index 5; the 2 "),
+        ('{"a": 0, "b": "1"}', 'expected an object'),
+        ('["a", "b"]', 'expected an object'),
+        ('{}', 'lists no answer'),
+    ],
+)
+def test_bad_vocabulary_names_file_and_line(tmp_path, text, message):
+    (tmp_path / 'qa.jsonl').write_text(
+        '{"question": "what?", "answer": "a", "video_id": 7}\n'
+    )
+    (tmp_path / 'bad.json').write_text(text)
+    with pytest.raises(ValueError, match=rf'bad\.json: (.*){message}'):
+        VideoQADataset(
+            data_root=str(tmp_path),
+            ann_file='qa.jsonl',
+            ans2label_file='bad.json',
+        )
+
+
+def test_questions_about_missing_videos(tmp_path, logs):
+    """Counted and named at start-up (file and lines), or an error."""
+    (tmp_path / 'videos').mkdir()
+    (tmp_path / 'videos' / 'v0.mp4').write_bytes(b'x')
+    (tmp_path / 'qa.jsonl').write_text(
+        '\n'.join(
+            json.dumps(dict(question=q, answer='a', video_id=v))
+            for q, v in [
+                ('q1?', 'v0'),
+                ('q2?', 'v9'),
+                ('q3?', 'v0'),
+                ('q4?', 'v9'),
+                ('q5?', 'v8'),
+            ]
+        )
+    )
+    (tmp_path / 'ans.json').write_text('{"a": 0}')
+    kwargs = dict(
+        data_root=str(tmp_path), ann_file='qa.jsonl', ans2label_file='ans.json'
+    )
+    ds = VideoQADataset(**kwargs)
+    assert ds.missing_video_ids == ['v9', 'v8']
+    assert any(
+        'qa.jsonl: 3 questions ask about 2 videos missing under' in m
+        and "e.g. 'v9' (line 2); lines [2, 4, 5]" in m
+        for m in logs
+    )
+    with pytest.raises(FileNotFoundError, match=r'qa\.jsonl: 3 questions'):
+        VideoQADataset(missing_videos='error', **kwargs)
+    with pytest.raises(ValueError, match='missing_videos must be one of'):
+        VideoQADataset(missing_videos='skip', **kwargs)
+
+
 def test_bad_vocabulary(tmp_path):
     (tmp_path / 'qa.jsonl').write_text(
         '{"question": "what?", "answer": "a", "video_id": 7}\n'
     )
-    (tmp_path / 'dup.json').write_text('{"a": 0, "b": 0}')
-    with pytest.raises(ValueError, match=r'dup\.json: two answers share'):
-        VideoQADataset(
-            data_root=str(tmp_path),
-            ann_file='qa.jsonl',
-            ans2label_file='dup.json',
-        )
-    (tmp_path / 'list.json').write_text('["a", "b"]')
-    with pytest.raises(ValueError, match=r'list\.json: expected an object'):
-        VideoQADataset(
-            data_root=str(tmp_path),
-            ann_file='qa.jsonl',
-            ans2label_file='list.json',
-        )
     with pytest.raises(ValueError, match='needs ans2label_file'):
         VideoQADataset(data_root=str(tmp_path), ann_file='qa.jsonl')
     (tmp_path / 'ok.json').write_text('{"a": 0}')

@@ -79,6 +79,8 @@ def test_the_default_is_the_full_recipe():
         'meanp',
         'banzhaf_teacher',
         'hbi',
+        'captioning',
+        'videoqa',
     ]
     ctx = demo.DemoContext(data_root='w', work_dir='d')
     assert ctx.with_teacher

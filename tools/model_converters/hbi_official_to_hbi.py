@@ -6,6 +6,10 @@
   ``frame_position_embeddings`` / ``transformerClip.*``, the head's
   ``text_weight_fc*``, ``t_ctm*``, ``banzhafmodel*``, ...) -> every key in
   ``VideoTextRetriever`` names;
+- ``IN`` = the release's MSRVTT-QA ``pytorch_model.bin`` (523 keys: the
+  above with ViT-B/16 towers, plus the per-level answer classifiers
+  ``t_weight*``, ``v_weight*``, ``t_proj*``, ``v_proj*``, ``classifier*``)
+  -> ``VideoQuestionAnswerer`` names (``answer_head.*``);
 - ``IN`` = a released Banzhaf estimator file -> the teacher only
   (``head.teacher.*``);
 - ``IN`` = an OpenAI CLIP file -> the towers and ``logit_scale``.

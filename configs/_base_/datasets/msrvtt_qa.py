@@ -2,24 +2,15 @@
 # Items: the question is the caption (tokenised by text_pipeline); the data
 # sample carries gt_answer (-1 for an answer outside the vocabulary: wrong at
 # test time). Training leaves such questions out. See docs/en/data_preparation.md.
-_base_ = './video_text_loaders.py'
+_base_ = ['./video_text_loaders.py', './videoqa_inputs.py']
 
 dataset_type = 'VideoQADataset'
 data_root = 'data/msrvtt'
 data_prefix = dict(video='videos')
 ans2label_file = 'annotations/qa/train_ans2label.json'
 
-pack = dict(
-    meta_keys=(
-        'video_id',
-        'video_index',
-        'text_index',
-        'caption',
-        'answer',
-        'answer_type',
-        'num_frames',
-    )
-)
+text_pipeline = [*_base_.text_pipeline, _base_.answer_decoder_inputs]
+pack = _base_.qa_pack
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
@@ -28,6 +19,7 @@ train_dataloader = dict(
         ans2label_file=ans2label_file,
         ann_file='annotations/qa/train.jsonl',
         drop_unknown_answers=True,
+        text_pipeline=text_pipeline,
         pack=pack,
     )
 )
@@ -38,6 +30,7 @@ val_dataloader = dict(
         data_prefix=data_prefix,
         ans2label_file=ans2label_file,
         ann_file='annotations/qa/val.jsonl',
+        text_pipeline=text_pipeline,
         pack=pack,
     )
 )
@@ -48,6 +41,7 @@ test_dataloader = dict(
         data_prefix=data_prefix,
         ans2label_file=ans2label_file,
         ann_file='annotations/qa/test.jsonl',
+        text_pipeline=text_pipeline,
         pack=pack,
     )
 )

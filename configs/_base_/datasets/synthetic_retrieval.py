@@ -7,21 +7,7 @@ dataset_type = 'MSRVTTRetrievalDataset'
 data_root = 'data/synthetic'
 ann_file = 'annotations/MSRVTT_data.json'
 
-# A1's deterministic frame indices in training too (as the release does),
-# so decoded frames are cached on disk after the first epoch: decoding costs
-# more than the tiny model on this world.
-video_pipeline = [
-    dict(
-        # cache_dir: $HBI_FRAME_CACHE_DIR or ~/.cache/hbi/frame_cache
-        type='FrameCache',
-        loader=dict(
-            type='LoadVideoFrames',
-            max_frames=_base_.max_frames,
-            test_mode=True,
-        ),
-    ),
-    *_base_.resize_crop,
-]
+video_pipeline = _base_.cached_video_pipeline
 train_video_pipeline = test_video_pipeline = video_pipeline
 
 train_dataloader = dict(

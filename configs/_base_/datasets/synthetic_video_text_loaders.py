@@ -13,6 +13,21 @@ resize_crop = [
 # The base's frame loading, then the 32 px resize and crop.
 train_video_pipeline = [_base_.train_video_pipeline[0], *resize_crop]
 test_video_pipeline = [_base_.test_video_pipeline[0], *resize_crop]
+# A1's deterministic frame indices in training too (as the release does),
+# so decoded frames are cached on disk after the first epoch: decoding costs
+# more than the tiny model on this world. The dataset configs use it.
+cached_video_pipeline = [
+    dict(
+        # cache_dir: $HBI_FRAME_CACHE_DIR or ~/.cache/hbi/frame_cache
+        type='FrameCache',
+        loader=dict(
+            type='LoadVideoFrames',
+            max_frames=_base_.max_frames,
+            test_mode=True,
+        ),
+    ),
+    *resize_crop,
+]
 
 loader = dict(num_workers=2)
 train_dataloader = dict(

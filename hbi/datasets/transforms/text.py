@@ -98,7 +98,9 @@ class TokenizeCaptionForDecoder(TokenizeText):
     words, end token, padding, ``max_length`` in all), then shifted: the
     input is every token but the last, the target every token but the
     first, so the input at position t (the start token or a word) predicts
-    the target at t (the next word or the end token).
+    the target at t (the next word or the end token). ``key`` names another
+    text to tokenise the same way (e.g. ``'answer'`` for open-ended VideoQA,
+    adding ``answer_input_ids`` ...).
 
     With ``num_captions`` = K > 1 the decoder is taught K captions of the
     item's video at once (one memory, K targets): the item's caption first,
@@ -106,18 +108,21 @@ class TokenizeCaptionForDecoder(TokenizeText):
     past the video's references are all padding (mask 0). The retrieval
     input (``TokenizeText``) stays the item's caption alone.
 
-    **Required Keys:** ``caption``; ``gt_captions`` when ``num_captions`` > 1
+    **Required Keys:** ``caption`` (``key``); ``gt_captions`` when
+    ``num_captions`` > 1
 
     **Added Keys:** ``caption_input_ids``, ``caption_target_ids``,
-    ``caption_mask`` (int64 arrays; the mask is 1 where the target is a real
-    token: it is also the decoder's attention mask, since a causal decoder
-    never lets a later position change an earlier one)
+    ``caption_mask`` (``{key}_...``; int64 arrays; the mask is 1 where the
+    target is a real token: it is also the decoder's attention mask, since a
+    causal decoder never lets a later position change an earlier one)
 
     Args:
         max_length (int): Tokens before the shift, start and end included
             (>= 2). Defaults to 32.
         num_captions (int): Captions per item. Defaults to 1.
         tokenizer (dict, optional): As :class:`TokenizeText`.
+        key (str): The text to tokenise and the prefix of the added keys.
+            Defaults to ``'caption'``.
 
     Shape:
         - each added key: [max_length - 1], or [num_captions, max_length - 1]
@@ -129,6 +134,7 @@ class TokenizeCaptionForDecoder(TokenizeText):
         max_length: int = 32,
         num_captions: int = 1,
         tokenizer: Optional[dict] = None,
+        key: str = 'caption',
     ) -> None:
         super().__init__(max_length=max_length, tokenizer=tokenizer)
         if not isinstance(num_captions, int) or num_captions < 1:
@@ -136,9 +142,10 @@ class TokenizeCaptionForDecoder(TokenizeText):
                 f'num_captions must be an int >= 1, got {num_captions!r}'
             )
         self.num_captions = num_captions
+        self.key = key
 
     def _captions(self, results: dict) -> list:
-        caption = results['caption']
+        caption = results[self.key]
         if self.num_captions == 1:
             return [caption]
         if 'gt_captions' not in results:
@@ -162,14 +169,14 @@ class TokenizeCaptionForDecoder(TokenizeText):
         else:
             ids, mask = ids[0], mask[0]
         ids, mask = ids.numpy(), mask.numpy()
-        results['caption_input_ids'] = ids[..., :-1]
-        results['caption_target_ids'] = ids[..., 1:]
-        results['caption_mask'] = mask[..., 1:]
+        results[f'{self.key}_input_ids'] = ids[..., :-1]
+        results[f'{self.key}_target_ids'] = ids[..., 1:]
+        results[f'{self.key}_mask'] = mask[..., 1:]
         return results
 
     def __repr__(self) -> str:
         return (
             f'{self.__class__.__name__}(max_length={self.max_length}, '
-            f'num_captions={self.num_captions}, '
+            f'num_captions={self.num_captions}, key={self.key!r}, '
             f'tokenizer={self.tokenizer_cfg})'
         )

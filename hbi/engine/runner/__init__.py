@@ -1,5 +1,6 @@
 from .caption_loops import CaptionTestLoop, CaptionValLoop
 from .hbi_runner import HBIRunner
+from .qa_loops import VideoQATestLoop, VideoQAValLoop
 from .retrieval_loops import RetrievalTestLoop, RetrievalValLoop
 
 __all__ = [
@@ -8,4 +9,6 @@ __all__ = [
     'HBIRunner',
     'RetrievalTestLoop',
     'RetrievalValLoop',
+    'VideoQATestLoop',
+    'VideoQAValLoop',
 ]

@@ -5,6 +5,13 @@ from .caption import (
     check_java,
     format_caption_table,
 )
+from .qa import (
+    format_qa_rows,
+    format_qa_table,
+    normalize_answer,
+    prior_answers,
+    qa_accuracy,
+)
 from .rescoring import dual_softmax, qb_norm
 from .retrieval import (
     V2T_RULES,
@@ -29,5 +36,9 @@ __all__ = [
     'format_retrieval_table',
     'dual_softmax',
     'qb_norm',
+    'format_qa_rows',
+    'format_qa_table',
+    'normalize_answer',
+    'prior_answers',
+    'qa_accuracy',
 ]
-from .qa import qa_accuracy  # noqa: E402,F401

@@ -3,6 +3,8 @@
 import re
 from typing import Dict, Mapping, Tuple
 
+from .text_table import render_text_table
+
 __all__ = ['format_retrieval_table']
 
 #: The line that names each video-to-text rule (see
@@ -31,8 +33,7 @@ def format_retrieval_table(metrics: Mapping[str, float]) -> str:
     columns are ``R@k`` (ascending k), ``MdR``, ``MnR``. Missing cells are
     ``-``. A ``[prefix/]v2t_rule`` entry (see :class:`RetrievalMetric`) adds
     a line naming the video-to-text rule; other keys that do not end in
-    ``t2v/…`` or ``v2t/…`` are ignored. Written by hand (a dozen lines)
-    rather than pulling in a table library.
+    ``t2v/…`` or ``v2t/…`` are ignored.
 
     Args:
         metrics (Mapping[str, float]): Output of :func:`retrieval_metrics`,
@@ -63,15 +64,7 @@ def format_retrieval_table(metrics: Mapping[str, float]) -> str:
             [group, direction]
             + [f'{cells[c]:.1f}' if c in cells else '-' for c in columns]
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    rendered = [
-        ' | '.join(
-            cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(line, widths))
-        )
-        for line in lines
-    ]
-    rendered.insert(1, '-+-'.join('-' * w for w in widths))
+    rendered = [render_text_table(lines, num_left=2)]
     for rule in dict.fromkeys(rules):
         rendered.append(
             f'v2t rule {rule}: {V2T_RULE_DESCRIPTIONS.get(rule, rule)}'

@@ -5,8 +5,6 @@ from typing import Any, Dict, List, Literal, Optional, Sequence
 
 import numpy as np
 import torch
-from mmengine.dist import broadcast_object_list, is_main_process
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from hbi.registry import METRICS
@@ -19,6 +17,7 @@ from ..functional.retrieval import (
     retrieval_metrics,
 )
 from ..functional.retrieval_table import format_retrieval_table
+from .main_process_metric import MainProcessMetric
 
 RESCORERS = ('dsl', 'qb_norm')
 
@@ -36,7 +35,7 @@ def _to_numpy(value: Any, name: str) -> np.ndarray:
 
 
 @METRICS.register_module()
-class RetrievalMetric(BaseMetric):
+class RetrievalMetric(MainProcessMetric):
     """Recall@k, median and mean rank for text-to-video and video-to-text.
 
     The retrieval loop computes the whole similarity matrix and calls
@@ -242,30 +241,3 @@ class RetrievalMetric(BaseMetric):
                 'captions as the bank'
             )
         return result['bank_similarity']
-
-    def evaluate(self, size: int) -> dict:
-        """Compute the metrics on rank 0 and broadcast them.
-
-        Unlike :meth:`BaseMetric.evaluate` nothing is collected across ranks:
-        the loop processes the whole matrix on rank 0, and mmengine's
-        ``collect_results`` zips the ranks' lists, which would drop rank 0's
-        single sample when the other ranks have none.
-
-        Args:
-            size (int): Ignored (the sample holds the whole test set).
-
-        Returns:
-            dict: The metrics, with ``prefix`` prepended if set.
-        """
-        if is_main_process():
-            _metrics = self.compute_metrics(self.results)
-            if self.prefix:
-                _metrics = {
-                    f'{self.prefix}/{k}': v for k, v in _metrics.items()
-                }
-            metrics = [_metrics]
-        else:
-            metrics = [None]
-        broadcast_object_list(metrics)
-        self.results.clear()
-        return metrics[0]

@@ -17,6 +17,7 @@ from hbi.utils.pretrained_files import weights_come_from_checkpoint
 
 from ..retrievers.base import SampleList
 from .level_token_memory import LevelTokenMemory, MemoryPart
+from .question_answering import QuestionAnsweringMixin
 
 #: State-dict prefixes of what this model adds to a retriever.
 OWN_MODULES = ('decoder.', 'memory.', 'task_heads.')
@@ -25,7 +26,7 @@ TIE_MODES = ('share', 'copy', 'none')
 
 
 @MODELS.register_module()
-class VideoTextEncoderDecoder(VideoTextRetriever):
+class VideoTextEncoderDecoder(QuestionAnsweringMixin, VideoTextRetriever):
     """One model for retrieval, captioning and VideoQA (docs/en/methods/
     hbi_v2.md B2): a :class:`VideoTextRetriever` (same towers, temporal
     module, head and parameter names, so retrieval checkpoints and loops
@@ -44,7 +45,9 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
     retrieval losses of the head (``retrieval_loss_weight`` times each; 0
     skips them) plus every task head's losses, computed on this rank's
     tensors. Prediction: every task head fills its fields (e.g.
-    ``pred_caption``).
+    ``pred_caption``); the VideoQA heads answer together
+    (:class:`QuestionAnsweringMixin`: ``answer``, ``pred_answer`` /
+    ``pred_text``).
 
     Args:
         decoder (dict): Config of the decoder (``TransformerTextDecoder``);
@@ -253,6 +256,12 @@ class VideoTextEncoderDecoder(VideoTextRetriever):
                 f'{type(self).__name__}.predict needs data samples to fill'
             )
         features = self.extract_feat(inputs)
-        for head in self.task_heads.values():
-            data_samples = head.predict(self, inputs, data_samples, features)
+        qa_heads = self.qa_heads()
+        for name, head in self.task_heads.items():
+            if name not in qa_heads:
+                data_samples = head.predict(
+                    self, inputs, data_samples, features
+                )
+        if qa_heads:
+            data_samples = self.predict_answers(features, data_samples)
         return data_samples

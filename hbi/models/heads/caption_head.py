@@ -17,6 +17,62 @@ DEFAULT_GENERATION = dict(
 )
 
 
+def teacher_forced_loss(
+    decoder,
+    loss_fn,
+    input_ids: Tensor,
+    target_ids: Tensor,
+    mask: Tensor,
+    memory: Tensor,
+    memory_mask: Tensor,
+) -> Tensor:
+    """Token loss of teacher-forced texts (captions, answers) on a memory.
+
+    Only the real target positions (``mask``) are scored, over the
+    vocabulary or over the decoder's restricted output (``restrict_output``);
+    ``loss_fn(logits, targets, text_index, num_texts)`` averages them
+    (``CaptionCrossEntropyLoss``). With K texts per memory ([B, K, L]
+    inputs) each is scored against its item's memory; rows with no real
+    target are left out.
+
+    Shape:
+        - input_ids, target_ids, mask: [B, L] or [B, K, L]; memory:
+          [B, M, D]; memory_mask: [B, M].
+    """
+    if input_ids.dim() == 3:  # [B, K, L]: K texts per memory
+        per_item = input_ids.shape[1]
+        input_ids, target_ids, mask = (
+            x.flatten(0, 1) for x in (input_ids, target_ids, mask)
+        )
+        memory = memory.repeat_interleave(per_item, dim=0)
+        memory_mask = memory_mask.repeat_interleave(per_item, dim=0)
+    hidden = decoder(
+        input_ids, mask, memory, memory_mask, return_logits=False
+    )['hidden']
+    real = mask.bool()
+    targets = target_ids[real]
+    columns = decoder.output_columns()
+    logits = decoder.compute_logits(hidden[real], columns)
+    if columns is not None:
+        targets = _target_columns(targets, columns)
+    return loss_fn(logits, targets, real.nonzero()[:, 0], input_ids.shape[0])
+
+
+def _target_columns(targets: Tensor, columns: Tensor) -> Tensor:
+    """Positions of the target ids among the scored ``columns``."""
+    position = torch.searchsorted(columns, targets)
+    position = position.clamp(max=len(columns) - 1)
+    outside = columns[position] != targets
+    if bool(outside.any()):
+        raise ValueError(
+            "target tokens outside the decoder's restricted output: "
+            f'{targets[outside].unique()[:10].tolist()} (restrict it to a '
+            'vocabulary that covers the training texts, e.g. with '
+            'CaptionVocabularyHook)'
+        )
+    return position
+
+
 @MODELS.register_module()
 class CaptionHead(BaseModule):
     """Caption training (teacher forcing) and generation on the model's
@@ -87,47 +143,16 @@ class CaptionHead(BaseModule):
         """
         if not all(key in inputs for key in CAPTION_KEYS):
             return {}
-        input_ids, targets, mask = (inputs[key] for key in CAPTION_KEYS)
         memory, memory_mask = model.encode_memory(features['video'])
-        if input_ids.dim() == 3:  # [B, K, L]: K captions per video
-            per_video = input_ids.shape[1]
-            input_ids, targets, mask = (
-                x.flatten(0, 1) for x in (input_ids, targets, mask)
-            )
-            memory = memory.repeat_interleave(per_video, dim=0)
-            memory_mask = memory_mask.repeat_interleave(per_video, dim=0)
-        hidden = model.decoder(
-            input_ids, mask, memory, memory_mask, return_logits=False
-        )['hidden']
-        # Only the real target positions are scored over the vocabulary
-        # (or over the decoder's restricted output, see restrict_output).
-        real = mask.bool()
-        targets = targets[real]
-        columns = model.decoder.output_columns()
-        logits = model.decoder.compute_logits(hidden[real], columns)
-        if columns is not None:
-            targets = self._target_columns(targets, columns)
-        caption_index = real.nonzero()[:, 0]
         return dict(
-            loss_caption=self.loss_fn(
-                logits, targets, caption_index, input_ids.shape[0]
+            loss_caption=teacher_forced_loss(
+                model.decoder,
+                self.loss_fn,
+                *(inputs[key] for key in CAPTION_KEYS),
+                memory,
+                memory_mask,
             )
         )
-
-    @staticmethod
-    def _target_columns(targets: Tensor, columns: Tensor) -> Tensor:
-        """Positions of the target ids among the scored ``columns``."""
-        position = torch.searchsorted(columns, targets)
-        position = position.clamp(max=len(columns) - 1)
-        outside = columns[position] != targets
-        if bool(outside.any()):
-            raise ValueError(
-                "CaptionHead: target tokens outside the decoder's "
-                f'restricted output: {targets[outside].unique()[:10].tolist()}'
-                ' (restrict it to a vocabulary that covers the training '
-                'captions, e.g. with CaptionVocabularyHook)'
-            )
-        return position
 
     def generate_ids(
         self, model, features: Dict[str, dict], **overrides

@@ -108,6 +108,9 @@ class HierarchicalBanzhafHead(BaseModule):
             reconstructed tokens, with ``loss_reconstruction_{level}``
             (``docs/en/methods/hbi_v2.md``). The similarity is unchanged.
             None (default): the released computation.
+        mask_entity_banzhaf (bool): Mask the entity level's student and
+            teacher maps before their KL (the retrieval release does; its QA
+            model does not). Defaults to True.
         init_cfg (dict, optional): mmengine init config. Defaults to None.
 
     Shape:
@@ -131,6 +134,7 @@ class HierarchicalBanzhafHead(BaseModule):
         detach_self_distill_target: bool = False,
         mask_padded_inputs: bool = False,
         reconstruction: Optional[dict] = None,
+        mask_entity_banzhaf: bool = True,
         init_cfg: Optional[dict] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -157,6 +161,7 @@ class HierarchicalBanzhafHead(BaseModule):
         self.levels = LEVELS[:num_levels]
         self.rate = tuple(float(r) for r in rate[:num_levels])
         self.mask_padded_inputs = mask_padded_inputs
+        self.mask_entity_banzhaf = mask_entity_banzhaf
         steps = range(num_levels - 1)
         self.text_weight_heads = nn.ModuleList(
             TokenWeightHead(embed_dim) for _ in self.levels
@@ -474,7 +479,8 @@ class HierarchicalBanzhafHead(BaseModule):
         neck, A_bb is computed on the reconstructed tokens
         (:meth:`pair_tokens`) and ``loss_reconstruction_{level}`` keeps them
         close to the single-modal ones; and for action/event
-        ``loss_self_distill_{level}`` (``kl`` * KL from the entity level).
+        ``loss_self_distill_{level}`` (``kl`` * KL from the entity level;
+        left out when ``kl`` is 0).
 
         Per-pair work (the neck, the estimators) runs on this rank's own
         pairs (``local_text`` / ``local_video``, the un-gathered features;
@@ -535,7 +541,10 @@ class HierarchicalBanzhafHead(BaseModule):
                 losses[f'loss_banzhaf_{level}'] = self._banzhaf_loss(
                     index, pairs, distributed
                 )
-        for level in self.levels[1:]:
+        # kl = 0 (the QA model distils answer logits instead): no term.
+        for level in (
+            self.levels[1:] if self.self_distill_loss.loss_weight else ()
+        ):
             losses[f'loss_self_distill_{level}'] = self.self_distill_loss(
                 sims[level], sims['entity']
             )
@@ -564,4 +573,6 @@ class HierarchicalBanzhafHead(BaseModule):
             student, teacher, masks = all_gather_with_grad(
                 (student, teacher, masks)
             )
+        if not self.mask_entity_banzhaf:
+            masks = (None, None)
         return self.banzhaf_loss(student, teacher, *masks)

@@ -1,5 +1,9 @@
 from .banzhaf_estimator import BanzhafEstimator
 from .gated_cross_attention import GatedCrossAttention
+from .pooled_answer_classifier import (
+    PooledAnswerClassifier,
+    weighted_token_pool,
+)
 from .token_merging import (
     ClusterTokenMerge,
     TokenClusterBlock,
@@ -19,6 +23,7 @@ __all__ = [
     'BanzhafEstimator',
     'ClusterTokenMerge',
     'GatedCrossAttention',
+    'PooledAnswerClassifier',
     'TokenClusterBlock',
     'dpc_knn_cluster',
     'merge_clusters',
@@ -28,4 +33,5 @@ __all__ = [
     'paired_token_interaction',
     'positive_pair_interaction',
     'weighted_token_interaction',
+    'weighted_token_pool',
 ]

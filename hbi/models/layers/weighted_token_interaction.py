@@ -26,24 +26,30 @@ ACCELERATOR_VIDEOS_PER_TILE = 4096
 
 
 class TokenWeightHead(nn.Sequential):
-    """Per-token weight logits: ``Linear(D, 2D) -> ReLU -> Linear(2D, 1)``.
+    """Per-token weight logits: ``Linear(D, H) -> ReLU -> Linear(H, 1)``.
 
     A ``nn.Sequential`` so that its parameters are named ``0.*`` and ``2.*``
-    exactly like the released ``text_weight_fc*`` / ``video_weight_fc*``.
+    exactly like the released ``text_weight_fc*`` / ``video_weight_fc*``
+    (H = 2D) and the released QA pooling weights ``t_weight*`` /
+    ``v_weight*`` (H = D).
 
     Args:
         embed_dim (int): Token width D. Defaults to 512.
+        hidden_dim (int, optional): Hidden width H. Defaults to 2D.
 
     Shape:
         - tokens: (B, L, D)
         - output: (B, L) weight logits (not yet soft-maxed).
     """
 
-    def __init__(self, embed_dim: int = 512) -> None:
+    def __init__(
+        self, embed_dim: int = 512, hidden_dim: Optional[int] = None
+    ) -> None:
+        hidden_dim = hidden_dim or 2 * embed_dim
         super().__init__(
-            nn.Linear(embed_dim, 2 * embed_dim),
+            nn.Linear(embed_dim, hidden_dim),
             nn.ReLU(inplace=True),
-            nn.Linear(2 * embed_dim, 1),
+            nn.Linear(hidden_dim, 1),
         )
 
     def forward(self, tokens: Tensor) -> Tensor:

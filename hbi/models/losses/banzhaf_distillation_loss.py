@@ -2,7 +2,6 @@
 
 from typing import Optional
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -21,7 +20,10 @@ def softmax_kl_divergence(
     divided by the total number of elements (e.g. B*Lt*Lv for a (B, Lt, Lv)
     input), not by the number of rows (that would be ``'batchmean'``, the true
     mean KL per row). Computed explicitly because torch warns that ``'mean'``
-    will change meaning.
+    will change meaning, and with the target's log-probabilities from
+    ``log_softmax``: where a target probability underflows to 0 (large
+    logits, e.g. answer logits) ``kl_div``'s gradient to a non-detached target
+    is NaN (0 * log 0); here it is 0, the value being the same.
 
     Args:
         input_logits (Tensor): Student logits, any shape (..., C).
@@ -36,9 +38,9 @@ def softmax_kl_divergence(
             f'differ: {tuple(input_logits.shape)} vs '
             f'{tuple(target_logits.shape)}'
         )
-    target = F.softmax(target_logits, dim=-1)
-    terms = torch.xlogy(target, target) - target * F.log_softmax(
-        input_logits, dim=-1
+    log_target = F.log_softmax(target_logits, dim=-1)
+    terms = log_target.exp() * (
+        log_target - F.log_softmax(input_logits, dim=-1)
     )
     return terms.mean()
 

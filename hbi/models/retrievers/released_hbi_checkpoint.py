@@ -10,6 +10,11 @@ Three foreign layouts are recognised (names and shapes in
   ``transformerClip.resblocks.{i}.*`` -> ``temporal.*`` (seqTransf),
   ``lstm_visual.*`` -> ``temporal.lstm_visual.*`` (seqLSTM), head keys ->
   ``head.*`` (through :func:`convert_released_hbi_head`);
+- ``'released_hbi_qa'``: the release's MSRVTT-QA ``pytorch_model.bin``
+  (:class:`hbi.models.answerers.VideoQuestionAnswerer`): the keys above plus
+  the per-level answer classifiers ``t_weight*``, ``v_weight*``, ``t_proj*``,
+  ``v_proj*``, ``classifier*`` -> ``answer_head.*`` (through
+  :func:`convert_released_qa_head`);
 - ``'openai_clip'``: OpenAI's ``ViT-B-32.pt``: the towers and ``logit_scale``
   only (every other module keeps its initialisation);
 - ``'estimator'``: a released Banzhaf estimator file: its teacher weights ->
@@ -34,6 +39,11 @@ from hbi.models.heads.released_hbi_names import (
     convert_released_hbi_head,
     released_head_key_to_hbi,
 )
+from hbi.models.heads.released_hbi_qa_names import (
+    QA_MARKER,
+    convert_released_qa_head,
+    released_qa_key_to_hbi,
+)
 
 StateDict = Dict[str, Tensor]
 
@@ -45,6 +55,8 @@ OWN_PREFIXES = (
     'temporal.',
     'head.',
     'logit_scale',
+    # VideoQuestionAnswerer
+    'answer_head.',
     'data_preprocessor.',
     # extra losses and a second stage (TACo, Clover, re-ranking)
     'fusion_encoder.',
@@ -112,14 +124,14 @@ def detect_layout(state_dict: Mapping[str, Tensor]) -> str:
     """Name the layout of a (``module.``-stripped) state dict.
 
     Returns:
-        str: ``'hbi'``, ``'released_hbi'``, ``'openai_clip'``,
-        ``'estimator'`` or ``'unknown'``.
+        str: ``'hbi'``, ``'released_hbi'``, ``'released_hbi_qa'``,
+        ``'openai_clip'``, ``'estimator'`` or ``'unknown'``.
     """
     keys = list(state_dict)
     if not keys:
         return 'unknown'
     if any(k.startswith('clip.') for k in keys):
-        return 'released_hbi'
+        return 'released_hbi_qa' if QA_MARKER in state_dict else 'released_hbi'
     if _estimator_part(state_dict) is not None and len(state_dict) <= len(
         ESTIMATOR_KEYS
     ):
@@ -161,14 +173,16 @@ def convert_openai_clip_checkpoint(
 def convert_released_hbi_checkpoint(
     state_dict: Mapping[str, Tensor],
 ) -> StateDict:
-    """Convert every key of a released HBI (or CLIP4Clip) state dict.
+    """Convert every key of a released HBI (retrieval or QA) or CLIP4Clip
+    state dict.
 
     Args:
         state_dict (Mapping[str, Tensor]): Released names (a ``module.``
             prefix is ignored).
 
     Returns:
-        dict[str, Tensor]: ``VideoTextRetriever`` names. Keys of no known
+        dict[str, Tensor]: ``VideoTextRetriever`` names (for the QA model
+        also ``answer_head.*``, ``VideoQuestionAnswerer``). Keys of no known
         part keep their released names, so that a checked load lists them
         as unexpected.
     """
@@ -191,6 +205,9 @@ def convert_released_hbi_checkpoint(
     for key, value in convert_released_hbi_head(state_dict).items():
         out[f'head.{key}'] = value
     consumed |= {k for k in state_dict if released_head_key_to_hbi(k)}
+    for key, value in convert_released_qa_head(state_dict).items():
+        out[f'answer_head.{key}'] = value
+    consumed |= {k for k in state_dict if released_qa_key_to_hbi(k)}
     for key, value in state_dict.items():
         if key not in consumed:
             out[key] = value
@@ -230,7 +247,7 @@ def convert_foreign_checkpoint(
     layout = detect_layout(state_dict)
     if layout == 'hbi':
         return layout, dict(state_dict)
-    if layout == 'released_hbi':
+    if layout in ('released_hbi', 'released_hbi_qa'):
         return layout, convert_released_hbi_checkpoint(state_dict)
     if layout == 'openai_clip':
         return layout, convert_openai_clip_checkpoint(state_dict)

@@ -31,6 +31,29 @@ def _kl_loop(student, target):
     return total / student.numel()
 
 
+def test_softmax_kl_gradient_is_finite_where_a_target_underflows():
+    """Large target logits (answer logits) give target probabilities of
+    exactly 0: the value is kl_div's, and the gradient to the (not
+    detached) target is finite, where kl_div's is NaN."""
+    student = torch.tensor([[0.0, 200.0, -300.0]], requires_grad=True)
+    target = torch.tensor([[500.0, 0.0, 1.0]], requires_grad=True)
+    loss = softmax_kl_divergence(student, target)
+    loss.backward()
+    # KL = log q(0) under target one-hot on index 0: (0 - 200 ... ) / 3
+    expected = -torch.log_softmax(student.detach(), -1)[0, 0] / 3
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    assert torch.isfinite(target.grad).all()
+    assert torch.isfinite(student.grad).all()
+    target.grad = None
+    with pytest.warns(UserWarning):
+        torch.nn.functional.kl_div(
+            torch.log_softmax(student, -1),
+            torch.softmax(target, -1),
+            reduction='mean',
+        ).backward()
+    assert torch.isnan(target.grad).any()  # what this avoids
+
+
 def test_softmax_kl_matches_loop_and_torch():
     torch.manual_seed(0)
     a, b = torch.randn(3, 4, 5), torch.randn(3, 4, 5)

@@ -51,10 +51,13 @@ def load_layouts() -> dict:
 
 
 def scaled_head_shape(shape: List[int], width: int) -> List[int]:
-    """A released head/temporal shape with 512 -> width and 1024 -> 2 width
-    (estimator sizes, 64, are kept)."""
+    """A released head/temporal shape with every multiple m * 512 (m = 1, 2,
+    4, 8, 16: the widths of the retrieval and QA heads) -> m * width
+    (estimator sizes, 64, and the 1,500 answers are kept)."""
     return [
-        width if s == FULL_WIDTH else 2 * width if s == 2 * FULL_WIDTH else s
+        s // FULL_WIDTH * width
+        if s % FULL_WIDTH == 0 and s // FULL_WIDTH in (1, 2, 4, 8, 16)
+        else s
         for s in shape
     ]
 
@@ -75,9 +78,12 @@ def expected_small_names(layout: Dict[str, list]) -> Dict[str, int]:
     return out
 
 
-def make_released_state_dict(seed: int = 0) -> Dict[str, Tensor]:
-    """A released-layout HBI state dict at :data:`SMALL_ARCH` with random
-    values (LayerNorm weights around 1)."""
+def make_released_state_dict(
+    seed: int = 0, layout: str = 'hbi_retrieval_vit_b32'
+) -> Dict[str, Tensor]:
+    """A released-layout HBI state dict (``layout``: the retrieval or the
+    QA checkpoint) at :data:`SMALL_ARCH` with random values (LayerNorm
+    weights around 1)."""
     gen = torch.Generator().manual_seed(seed)
     clip = randomize_(build_reference_clip(SMALL_ARCH), std=0.2)
     state = {f'clip.{k}': v.clone() for k, v in clip.state_dict().items()}
@@ -92,7 +98,7 @@ def make_released_state_dict(seed: int = 0) -> Dict[str, Tensor]:
     state['frame_position_embeddings.weight'] = (
         torch.randn(77, width, generator=gen) * 0.2
     )
-    for key, shape in load_layouts()['hbi_retrieval_vit_b32'].items():
+    for key, shape in load_layouts()[layout].items():
         if key.startswith(
             ('clip.', 'transformerClip.', 'frame_position_embeddings')
         ):
@@ -366,10 +372,14 @@ def merge_step(
 
 
 def reference_levels(
-    tokens: Tensor, mask: Tensor, state: Dict[str, Tensor], modality: str
+    tokens: Tensor,
+    mask: Tensor,
+    state: Dict[str, Tensor],
+    modality: str,
+    rates: tuple = (0.25, 0.5),
 ) -> List[dict]:
     """Entity/action/event tokens, masks and weight logits of one modality
-    (``modality`` 'text' or 'video')."""
+    (``modality`` 'text' or 'video'; ``rates`` of the two merge steps)."""
     short = modality[0]
     suffixes = ('', '0', '1')
     levels = [
@@ -380,7 +390,7 @@ def reference_levels(
         )
     ]
     x, step_mask = tokens, mask
-    for step, rate in enumerate((0.25, 0.5)):
+    for step, rate in enumerate(rates):
         x = merge_step(
             x,
             step_mask,

@@ -1,0 +1,3 @@
+from .video_question_answerer import VideoQuestionAnswerer
+
+__all__ = ['VideoQuestionAnswerer']
