@@ -8,7 +8,7 @@
 # unchanged (single-modal tokens, items encoded once).
 #
 # The teacher must be trained on reconstructed maps too:
-#   python tools/train.py configs/banzhaf/banzhaf-estimator-v2_vit-base-p32-clip-pre_1xb128-5e_msrvtt-9k.py
+#   python tools/train.py configs/banzhaf/banzhaf-estimator-v2_vit-base-p32-clip-pre_4xb32-10e_msrvtt-9k.py
 #   python tools/model_converters/export_banzhaf_estimator.py \
 #       work_dirs/<that config>/best_banzhaf_mse_epoch_*.pth \
 #       checkpoints/hbi-v2_msrvtt_estimator.pth

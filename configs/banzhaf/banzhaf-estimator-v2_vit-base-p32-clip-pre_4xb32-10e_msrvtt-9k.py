@@ -6,7 +6,7 @@
 # initialisation, like the head's weight heads), the kind of map the HBI-v2
 # head later distils the teacher on. Export the result to
 # checkpoints/hbi-v2_msrvtt_estimator.pth (see the HBI-v2 config).
-_base_ = ['./banzhaf-estimator_vit-base-p32-clip-pre_1xb128-5e_msrvtt-9k.py']
+_base_ = ['./banzhaf-estimator_vit-base-p32-clip-pre_4xb32-10e_msrvtt-9k.py']
 model = dict(
     retriever=dict(
         head=dict(
