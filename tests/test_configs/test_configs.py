@@ -76,6 +76,8 @@ def strip_files(model_cfg: dict, teacher=None) -> dict:
         model_cfg[tower]['pretrained'] = None
     if 'teacher_checkpoint' in model_cfg['head'] or teacher:
         model_cfg['head']['teacher_checkpoint'] = teacher
+    if model_cfg.get('retriever_checkpoint'):  # a trained model's file
+        model_cfg['retriever_checkpoint'] = None
     return model_cfg
 
 

@@ -173,6 +173,7 @@ WRITERS = {
     'MSRVTTCaptionDataset': _msrvtt,
     'VideoQADataset': _video_qa,
     'MSVDRetrievalDataset': _msvd,
+    'MSVDCaptionDataset': _msvd,
     'ActivityNetRetrievalDataset': _activitynet,
     'DiDeMoRetrievalDataset': _didemo,
     'LSMDCRetrievalDataset': _lsmdc,
@@ -188,6 +189,7 @@ DOCUMENTED_VIDEO_PATH = {
     'msrvtt_caption.py': 'videos/{}.mp4',
     'msrvtt_full_test_retrieval.py': 'videos/{}.mp4',
     'msrvtt_qa.py': 'videos/{}.mp4',
+    'msvd_caption.py': 'YouTubeClips/{}.avi',
     'msvd_qa.py': 'YouTubeClips/{}.avi',
     'msvd_retrieval.py': 'YouTubeClips/{}.avi',
 }

@@ -17,6 +17,7 @@ def _runner(cfg_file, work_dir):
         work_dir=str(work_dir),
         cfg=cfg,
         default_hooks=dict(),
+        default_scope='hbi',
         visualizer=dict(
             type='Visualizer', vis_backends=[dict(type='LocalVisBackend')]
         ),
