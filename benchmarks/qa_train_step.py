@@ -56,8 +56,10 @@ def parse_args():
 
 def model_cfg(args) -> dict:
     cfg = Config.fromfile(MODEL).model.to_dict()
+    # Random weights, no CLIP file (a timing needs none).
+    cfg['clip_file'] = None
     for tower in ('text_encoder', 'video_encoder'):
-        cfg[tower].update(arch=args.arch, pretrained=None)
+        cfg[tower].update(arch=args.arch, pretrained=None, random_init=True)
     cfg['head']['teacher_checkpoint'] = args.teacher
     if args.arch == 'tiny':
         cfg['temporal'].update(width=64, num_layers=2, num_heads=2)

@@ -9,10 +9,8 @@ from mmengine.model import BaseModule, normal_init
 from torch import Tensor, nn
 
 from hbi.registry import MODELS
-from hbi.utils.checkpoint_files import load_checkpoint_file
 from hbi.utils.distributed import all_gather_with_grad, global_mean_for_logging
 from hbi.utils.pretrained_files import (
-    check_pretrained_file,
     weights_come_from_checkpoint,
 )
 
@@ -27,25 +25,11 @@ from ..layers import (
 from ..losses.banzhaf_distillation_loss import BanzhafDistillationLoss
 from ..losses.contrastive_loss import symmetric_info_nce
 from ..losses.level_distillation_loss import LevelDistillationLoss
+from .banzhaf_teacher_file import load_teacher_file
 from .full_precision import full_precision
 from .pair_tokens import PairTokens, select_pair_tokens
 
 LEVELS = ('entity', 'action', 'event')
-#: Where a missing teacher file comes from (named in the error).
-TEACHER_SOURCE = (
-    "the release's trained estimator (the README of github.com/jpthu17/HBI "
-    'links Estimator_1e-2_epoch1..6; epoch 6 is the one it reports), or '
-    'train one with configs/banzhaf_estimator_msrvtt.py and export it with '
-    'tools/model_converters/export_banzhaf_estimator.py. Put it at the '
-    'configured path, or set teacher_checkpoint=None to train without the '
-    'Banzhaf terms.'
-)
-#: What :meth:`HierarchicalBanzhafHead._load_teacher` reads.
-TEACHER_FORMATS = (
-    "a torch.save'd state dict of one estimator (cnn1, Q, K, V, cnn2, bn "
-    "optional), possibly under 'state_dict' and prefixed 'module.', "
-    "'banzhafteacher.', 'banzhafmodel.' or 'teacher.'"
-)
 Features = Dict[str, Tensor]
 
 
@@ -218,45 +202,7 @@ class HierarchicalBanzhafHead(BaseModule):
 
     def _load_teacher(self, path: str) -> None:
         """Load the frozen teacher from the released estimator file."""
-        check_pretrained_file(
-            path,
-            'HierarchicalBanzhafHead: the Banzhaf estimator (teacher)',
-            'model.head.teacher_checkpoint',
-            TEACHER_SOURCE,
-            TEACHER_FORMATS,
-        )
-        state = load_checkpoint_file(path)
-        if isinstance(state, dict) and isinstance(
-            state.get('state_dict'), dict
-        ):
-            state = state['state_dict']
-        if not isinstance(state, dict):
-            raise TypeError(
-                f'teacher_checkpoint {path!r}: expected a state '
-                f'dict, got {type(state).__name__}'
-            )
-        state = {
-            (k[len('module.') :] if k.startswith('module.') else k): v
-            for k, v in state.items()
-        }
-        for prefix in ('banzhafteacher.', 'banzhafmodel.', 'teacher.'):
-            picked = {
-                k[len(prefix) :]: v
-                for k, v in state.items()
-                if k.startswith(prefix)
-            }
-            if picked:
-                state = picked
-                break
-        missing, unexpected = self.teacher.load_state_dict(state, strict=False)
-        # ``bn`` is unused, so a file without it is accepted.
-        missing = [k for k in missing if not k.startswith('bn.')]
-        if missing or unexpected:
-            raise KeyError(
-                f'teacher_checkpoint {path!r} does not hold an '
-                f'estimator: missing {missing}, unexpected '
-                f'{unexpected}'
-            )
+        load_teacher_file(self.teacher, path)
 
     def train(self, mode: bool = True) -> 'HierarchicalBanzhafHead':
         """Set train/eval mode; the teacher always stays in eval mode."""
