@@ -178,3 +178,22 @@ def load_note() -> str:
         f'cpus={os.cpu_count()} torch_threads={torch.get_num_threads()} '
         f'loadavg(1/5/15 min)={load}'
     )
+
+
+def start_benchmark(args, random_teacher: bool = False) -> None:
+    """The start every model benchmark shares: ``args.threads`` torch
+    threads (0 keeps torch's default), the ``hbi`` registry scope, the
+    settings and the machine's load printed, and (``random_teacher``) a
+    random Banzhaf estimator saved at ``args.teacher`` so that the Banzhaf
+    terms run."""
+    from mmengine.registry import init_default_scope
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    init_default_scope('hbi')
+    print(f'settings: {vars(args)}')
+    print(f'load before: {load_note()}', flush=True)
+    if random_teacher:
+        from hbi.models.layers import BanzhafEstimator
+
+        torch.save(BanzhafEstimator(64).state_dict(), args.teacher)

@@ -80,6 +80,8 @@ def _demo():
 
 
 DEMO = _demo()
+#: Training and testing a config as the demo's stages do.
+DEMO_STAGES = importlib.import_module('tools.demo_stages.common')
 
 
 def _done(work_dir: str):
@@ -98,8 +100,20 @@ def _save(work_dir: str, result: dict) -> dict:
 
 def train_and_test(config: str, work_dir: str, options: dict) -> dict:
     """Train ``config``, test its best validation checkpoint."""
-    return _done(work_dir) or _save(
-        work_dir, DEMO.run(config, work_dir, options)
+    done = _done(work_dir)
+    if done:
+        return done
+    metrics, best, train_s, _ = DEMO_STAGES.train_and_test(
+        config, work_dir, options
+    )
+    return _save(
+        work_dir,
+        dict(
+            config=config,
+            train_seconds=round(train_s, 1),
+            checkpoint=best,
+            metrics=metrics,
+        ),
     )
 
 
@@ -139,9 +153,9 @@ def teacher(
     cfg.work_dir, cfg.experiment_name = work_dir, osp.basename(work_dir)
     runner = HBIRunner.from_cfg(cfg)
     runner.train()
-    DEMO._load_module(
+    DEMO_STAGES.load_module(
         'tools/model_converters/export_banzhaf_estimator.py'
-    ).export_estimator(DEMO._best_checkpoint(runner), path)
+    ).export_estimator(DEMO_STAGES.best_checkpoint(runner), path)
     return path
 
 

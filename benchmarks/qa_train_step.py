@@ -24,11 +24,9 @@ from mmengine.config import Config
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from _timing import load_note, time_callable  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
+from _timing import load_note, start_benchmark, time_callable  # noqa: E402
 from train_step import build_step, make_batch  # noqa: E402
 
-from hbi.models.layers import BanzhafEstimator  # noqa: E402
 from hbi.registry import MODELS  # noqa: E402
 from hbi.structures import VideoTextDataSample  # noqa: E402
 
@@ -70,12 +68,7 @@ def model_cfg(args) -> dict:
 
 def main() -> None:
     args = parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    init_default_scope('hbi')
-    print(f'settings: {vars(args)}')
-    print(f'load before: {load_note()}', flush=True)
-    torch.save(BanzhafEstimator(64).state_dict(), args.teacher)
+    start_benchmark(args, random_teacher=True)
     torch.manual_seed(0)
     model = MODELS.build(model_cfg(args))
     size = model.video_encoder.arch['vision']['image_size']

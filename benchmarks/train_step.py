@@ -32,11 +32,9 @@ import torch
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from _timing import load_note, time_callable  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
+from _timing import load_note, start_benchmark, time_callable  # noqa: E402
 
 from hbi.models.heads import cat_features, index_select_features  # noqa
-from hbi.models.layers import BanzhafEstimator  # noqa: E402
 from hbi.registry import MODELS  # noqa: E402
 
 
@@ -334,12 +332,7 @@ def bench_head(args) -> None:
 
 def main() -> None:
     args = parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    init_default_scope('hbi')
-    print(f'settings: {vars(args)}')
-    print(f'load before: {load_note()}', flush=True)
-    torch.save(BanzhafEstimator(64).state_dict(), args.teacher)
+    start_benchmark(args, random_teacher=True)
     if args.head_only:
         bench_head(args)
         return
