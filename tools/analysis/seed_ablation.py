@@ -76,7 +76,12 @@ def run_one(config: str, seed: int, work_dir: str, options: List[str]):
     with open(osp.join(work_dir, 'metrics.json'), 'w') as f:
         json.dump(
             dict(
-                metrics={k: float(v) for k, v in metrics.items()},
+                # numbers only: the table also names e.g. its v2t rule
+                metrics={
+                    k: float(v)
+                    for k, v in metrics.items()
+                    if isinstance(v, (int, float))
+                },
                 seconds=time.time() - start,
             ),
             f,
