@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+import hbi.apis.search_queries as queries_module
 import hbi.apis.video_search_index as index_module
 from hbi.datasets.transforms import VideoDecodeError
 from tests.test_apis.search_helpers import (
@@ -20,9 +21,10 @@ from tests.test_apis.search_helpers import (
 @pytest.fixture
 def logs(monkeypatch):
     messages = []
-    monkeypatch.setattr(
-        index_module, 'print_log', lambda msg, *a, **k: messages.append(msg)
-    )
+    for module in (index_module, queries_module):
+        monkeypatch.setattr(
+            module, 'print_log', lambda msg, *a, **k: messages.append(msg)
+        )
     return messages
 
 
