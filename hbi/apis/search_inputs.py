@@ -1,13 +1,15 @@
 """The inputs of the search index: records through a pipeline, batches
 that keep the videos that decoded and report the others."""
 
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 from mmengine.dataset import Compose, pseudo_collate
 from torch.utils.data import Dataset
 
+from hbi.datasets.transforms.compose import (
+    build_transforms as compose_pipeline,  # noqa: F401
+)
 from hbi.datasets.transforms.video_reader import VideoDecodeError
-from hbi.registry import TRANSFORMS
 
 
 class RecordDataset(Dataset):
@@ -48,10 +50,3 @@ def check_count(name: str, value: Optional[int], none_ok: bool) -> None:
             + (' or None' if none_ok else '')
             + f', got {value!r}'
         )
-
-
-def compose_pipeline(cfgs: Sequence[Union[dict, Callable]]) -> Compose:
-    """A pipeline of transform configs or callables."""
-    return Compose(
-        [TRANSFORMS.build(c) if isinstance(c, dict) else c for c in cfgs]
-    )

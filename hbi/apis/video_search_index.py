@@ -21,6 +21,7 @@ from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from hbi.datasets.transforms.compose import build_transforms
 from hbi.datasets.transforms.video_reader import VideoDecodeError
 from hbi.models.retrievers import load_model_checkpoint
 from hbi.registry import MODELS
@@ -32,7 +33,6 @@ from .first_stage import first_stage_vectors
 from .search_inputs import (
     RecordDataset,
     collate_decoded,
-    compose_pipeline,
 )
 from .search_queries import SearchHit, VideoQueryMixin
 from .vector_search import Backend, InnerProductSearch
@@ -98,8 +98,8 @@ class VideoSearchIndex(VideoQueryMixin):
         self.model = model.eval()
         self.rerank_batch_size = rerank_batch_size
         pack = pack or dict(type='PackVideoTextInputs')
-        self.video_pipeline = compose_pipeline(list(video_pipeline) + [pack])
-        self.text_pipeline = compose_pipeline(list(text_pipeline) + [pack])
+        self.video_pipeline = build_transforms(list(video_pipeline) + [pack])
+        self.text_pipeline = build_transforms(list(text_pipeline) + [pack])
         self.batch_size, self.num_workers = batch_size, num_workers
         self.block_size = block_size
         self.first_stage, self.faiss_factory = first_stage, faiss_factory

@@ -4,17 +4,20 @@ or videos."""
 import copy
 import logging
 import os.path as osp
-from collections import Counter
 from typing import Callable, Literal, Optional, Sequence, Union
 
 import numpy as np
-from mmengine.dataset import BaseDataset, Compose
+from mmengine.dataset import BaseDataset
 from mmengine.fileio import join_path
 from mmengine.logging import print_log
 
 from hbi.registry import TRANSFORMS
 
-from .invalid_video_records import append_record, make_record_dir, pop_records
+from .invalid_video_records import make_record_dir
+from .invalid_video_skipping import (  # noqa: F401 (TooManyInvalidVideosError)
+    InvalidVideoSkipping,
+    TooManyInvalidVideosError,
+)
 from .segments import InvalidSegments
 from .shared_epoch import SharedEpoch
 from .side_annotations import (
@@ -22,6 +25,7 @@ from .side_annotations import (
     check_tag_needs,
     provided_side_inputs,
 )
+from .transforms.compose import build_transforms
 from .transforms.formatting import MODALITY_GROUPS, Modality
 from .transforms.video_reader import VideoDecodeError
 from .video_subset import check_video_subset, select_videos
@@ -34,23 +38,7 @@ DATA_HELP = (
 )
 
 
-class TooManyInvalidVideosError(RuntimeError):
-    """Skipping (``skip_invalid=True``) found no decodable video within
-    ``max_refetch`` tries, or more than ``max_invalid`` in an epoch."""
-
-
-def _build_transforms(cfgs: Sequence[Union[dict, Callable]]) -> Compose:
-    # Built with hbi's registry so that names resolve without a default
-    # scope (``mmaction.Resize`` etc. still resolve across scopes).
-    return Compose(
-        [
-            TRANSFORMS.build(cfg) if isinstance(cfg, dict) else cfg
-            for cfg in cfgs
-        ]
-    )
-
-
-class BaseVideoTextDataset(BaseDataset):
+class BaseVideoTextDataset(InvalidVideoSkipping, BaseDataset):
     """Unique ``videos`` and their captions ``texts``, viewed by modality.
 
     Subclasses implement :meth:`load_annotations`, returning
@@ -191,8 +179,8 @@ class BaseVideoTextDataset(BaseDataset):
                 f'max_invalid must be >= 0 or None, got {max_invalid}'
             )
         self.max_invalid = max_invalid
-        self.video_pipeline = _build_transforms(video_pipeline)
-        self.text_pipeline = _build_transforms(text_pipeline)
+        self.video_pipeline = build_transforms(video_pipeline)
+        self.text_pipeline = build_transforms(text_pipeline)
         self.tag_file, self.segment_file = tag_file, segment_file
         self.invalid_segments = invalid_segments
         check_tag_needs(self)
@@ -401,42 +389,6 @@ class BaseVideoTextDataset(BaseDataset):
                 item['segments'] = [dict(s) for s in video['segments']]
         return item
 
-    def __getitem__(self, idx: int) -> dict:
-        """The idx-th item; with ``skip_invalid`` (training), an item whose
-        video cannot be decoded is replaced by a random other one, as
-        mmengine does, but running out of tries names the videos
-        (mmengine's "Cannot find valid image after N!" names none)."""
-        if self.test_mode or not self.skip_invalid:
-            return super().__getitem__(idx)
-        if not self._fully_initialized:
-            self.full_init()
-        for _ in range(self.max_refetch + 1):
-            data = self.prepare_data(idx)
-            if data is not None:
-                return data
-            idx = self._rand_another()
-        raise TooManyInvalidVideosError(
-            f'{type(self).__name__}: {self.max_refetch + 1} items in a row '
-            f'had videos that cannot be decoded; '
-            f'{self.describe_invalid_videos()}. Check data_root '
-            f'({self.data_root!r}) and the videos under '
-            f'{self.data_prefix["video"]!r}.'
-        )
-
-    def describe_invalid_videos(self, limit: int = 3) -> str:
-        """How many videos this process skipped, and the first reasons."""
-        counts = Counter(video_id for video_id, _ in self.invalid_videos)
-        reasons = dict(reversed(self.invalid_videos))  # first reason of each
-        first = '; '.join(
-            f'{video_id}: {reasons[video_id]}'
-            for video_id in list(counts)[:limit]
-        )
-        return (
-            f'{len(counts)} of {len(self.videos or [])} videos skipped '
-            f'({len(self.invalid_videos)} times) in this process, first: '
-            f'{first}'
-        )
-
     def prepare_data(self, idx: int) -> Optional[dict]:
         """Run the video pipeline, the text pipeline and ``pack``; ``None``
         for an undecodable video when ``skip_invalid`` (training only)."""
@@ -464,30 +416,3 @@ class BaseVideoTextDataset(BaseDataset):
             if results is None:
                 return None
         return self.pack(results)
-
-    def _on_invalid_video(self, error: VideoDecodeError) -> None:
-        """Record a skipped video: a warning naming it, ``(video_id,
-        reason)`` in ``invalid_videos`` (this process only) and a line in
-        this process's record file (gathered by :meth:`pop_invalid_videos`).
-        """
-        self.invalid_videos.append((error.video_id, error.reason))
-        if self.invalid_record_dir is not None:
-            append_record(self.invalid_record_dir, error)
-        print_log(
-            f'{type(self).__name__}: skipping video {error.video_id!r} '
-            f'({error.path}): {error.reason}',
-            logger='current',
-            level=logging.WARNING,
-        )
-
-    def pop_invalid_videos(self) -> list[dict]:
-        """Videos skipped since the last call, by any process of this
-        dataset (main process and DataLoader workers), then forget them.
-
-        Call it when no worker is decoding (e.g. after a training epoch).
-
-        Returns:
-            list[dict]: One ``dict(video_id, path, reason)`` per skip, in no
-            particular order (a video that failed twice appears twice).
-        """
-        return pop_records(self.invalid_record_dir)

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import hbi.datasets.base_video_text_dataset as base_module
+import hbi.datasets.invalid_video_skipping as skipping_module
 from hbi.datasets import MSRVTTRetrievalDataset
 from hbi.datasets.transforms import VideoDecodeError
 from hbi.registry import DATASETS
@@ -45,9 +46,10 @@ def _cfg(root, **kwargs) -> dict:
 @pytest.fixture
 def logs(monkeypatch) -> list:
     messages = []
-    monkeypatch.setattr(
-        base_module, 'print_log', lambda msg, *a, **k: messages.append(msg)
-    )
+    for module in (base_module, skipping_module):
+        monkeypatch.setattr(
+            module, 'print_log', lambda msg, *a, **k: messages.append(msg)
+        )
     return messages
 
 

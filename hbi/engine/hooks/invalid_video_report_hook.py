@@ -8,7 +8,7 @@ from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
-from hbi.datasets.base_video_text_dataset import TooManyInvalidVideosError
+from hbi.datasets.invalid_video_skipping import TooManyInvalidVideosError
 from hbi.registry import HOOKS
 
 
